@@ -1,0 +1,22 @@
+//! The words of Chorus and the rules between them: organizations, clients, people, roles and who may do what.
+//!
+//! Nothing here talks to a database or the network, so every rule can be tested in isolation and reused by
+//! the API, the pages, the CLI and the background jobs alike.
+
+pub mod client;
+pub mod ids;
+pub mod office_hours;
+pub mod organization;
+pub mod page;
+pub mod permissions;
+pub mod person;
+pub mod validation;
+
+pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZone};
+pub use ids::{ApiTokenId, ClientId, InvitationId, JobId, OrganizationId, PersonId};
+pub use office_hours::{OfficeHours, TimeRange};
+pub use organization::{Organization, OrganizationName};
+pub use page::{Cursor, Page, PageRequest};
+pub use permissions::{Action, Actor, Denied, TokenScope, authorize};
+pub use person::{ClientAccess, Email, Password, Person, PersonName, Role};
+pub use validation::{FieldError, Invalid};
