@@ -1,1 +1,174 @@
+//! What Chorus needs from a database, as traits. `chorus-store-sqlite` and `chorus-store-postgres` implement
+//! them; everything above talks to `dyn Store` and never sees SQL.
+//!
+//! Every method that touches tenant data takes the [`OrganizationId`] it works in, so a query cannot forget
+//! to scope itself.
 
+mod error;
+mod records;
+
+use async_trait::async_trait;
+use chorus_domain::{
+    ApiTokenId, Client, ClientChanges, ClientId, InvitationId, NewClient, Organization, OrganizationId,
+    OrganizationName, Page, PageRequest, Person, PersonId,
+};
+use chrono::{DateTime, Utc};
+
+pub use error::{StoreError, StoreResult};
+pub use records::*;
+
+/// Which engine is behind a store; shown in logs and `/readyz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The whole storage interface. Implemented automatically for anything that implements every part.
+pub trait Store: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore {}
+impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore> Store for T {}
+
+#[async_trait]
+pub trait OrganizationStore: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Answers only when the database does; used by `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// True until the first organization exists: the web shows first-run setup until then.
+    async fn needs_setup(&self) -> StoreResult<bool>;
+
+    /// Creates an organization and its first owner together, so there is never an organization nobody can
+    /// sign in to.
+    async fn create_organization(
+        &self,
+        name: &OrganizationName,
+        owner: NewPerson,
+    ) -> StoreResult<(Organization, Person)>;
+
+    async fn organization(&self, org: OrganizationId) -> StoreResult<Organization>;
+
+    /// The organization created first: the one `chorus admin create-user` adds people to by default.
+    async fn first_organization(&self) -> StoreResult<Option<Organization>>;
+
+    async fn rename_organization(&self, org: OrganizationId, name: &OrganizationName) -> StoreResult<Organization>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync + 'static {
+    /// Creates a client; `grant_to` is given access too when that person does not already see every client
+    /// (a manager who creates a client works on it).
+    async fn create_client(&self, org: OrganizationId, client: NewClient, grant_to: Option<PersonId>)
+    -> StoreResult<Client>;
+
+    /// Fails with [`StoreError::NotFound`] for a client of another organization.
+    async fn client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client>;
+
+    /// Clients ordered by name, limited to those `query.access` allows.
+    async fn list_clients(&self, org: OrganizationId, query: &ClientQuery, page: &PageRequest)
+    -> StoreResult<Page<Client>>;
+
+    async fn update_client(&self, org: OrganizationId, id: ClientId, changes: ClientChanges) -> StoreResult<Client>;
+
+    /// Archives (`true`) or restores (`false`) a client. Archiving an archived client keeps its first date.
+    async fn set_client_archived(&self, org: OrganizationId, id: ClientId, archived: bool) -> StoreResult<Client>;
+}
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync + 'static {
+    /// Fails with [`StoreError::Conflict`] when the e-mail address is taken.
+    async fn create_person(&self, org: OrganizationId, person: NewPerson) -> StoreResult<Person>;
+
+    async fn person(&self, org: OrganizationId, id: PersonId) -> StoreResult<Person>;
+
+    /// People ordered by name; client users only of the clients `query.client_users_of` allows.
+    async fn list_people(&self, org: OrganizationId, query: &PeopleQuery, page: &PageRequest)
+    -> StoreResult<Page<Person>>;
+
+    async fn update_person(&self, org: OrganizationId, id: PersonId, changes: PersonChanges) -> StoreResult<Person>;
+
+    /// Active owners left; the last one cannot be demoted or deactivated.
+    async fn count_active_owners(&self, org: OrganizationId) -> StoreResult<u64>;
+
+    /// Looks a person up by e-mail across organizations, for signing in.
+    async fn credentials_by_email(&self, email: &chorus_domain::Email) -> StoreResult<Option<Credentials>>;
+
+    async fn set_password_hash(&self, org: OrganizationId, id: PersonId, hash: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait AuthStore: Send + Sync + 'static {
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session with this token hash, if it has not expired at `now`.
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>)
+    -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Signs a person out everywhere, e.g. when deactivated or their password changes.
+    async fn delete_sessions_of(&self, org: OrganizationId, person: PersonId) -> StoreResult<u64>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    async fn create_api_token(&self, token: &ApiToken, hash: &[u8]) -> StoreResult<()>;
+    /// A token that is neither revoked nor expired at `now`.
+    async fn api_token_by_hash(&self, hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<ApiToken>>;
+    async fn list_api_tokens(&self, org: OrganizationId, person: PersonId) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, org: OrganizationId, person: PersonId, id: ApiTokenId, now: DateTime<Utc>)
+    -> StoreResult<ApiToken>;
+    async fn touch_api_token(&self, id: ApiTokenId, now: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn create_invitation(&self, invitation: &Invitation, hash: &[u8]) -> StoreResult<()>;
+    async fn invitation_by_hash(&self, hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<Invitation>>;
+    async fn list_invitations(&self, org: OrganizationId) -> StoreResult<Vec<Invitation>>;
+    /// Turns a pending invitation into a person, once: a second acceptance fails with `NotFound`.
+    async fn accept_invitation(&self, id: InvitationId, password_hash: &str, now: DateTime<Utc>)
+    -> StoreResult<Person>;
+    async fn revoke_invitation(&self, org: OrganizationId, id: InvitationId) -> StoreResult<()>;
+
+    /// Records a failed sign-in under `key` (an e-mail address or a network address).
+    async fn record_sign_in_failure(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn sign_in_failures_since(&self, key: &str, since: DateTime<Utc>) -> StoreResult<u64>;
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+    async fn delete_sign_in_failures_before(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<chorus_domain::JobId>;
+
+    /// Takes the oldest due job no other worker holds, holding it until `lease_until`. A worker that dies
+    /// lets its lease run out and the job becomes due again.
+    async fn claim_job(&self, worker: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>)
+    -> StoreResult<Option<Job>>;
+
+    /// The job is done; it leaves the queue.
+    async fn complete_job(&self, id: chorus_domain::JobId, worker: &str) -> StoreResult<()>;
+
+    /// The attempt failed; try again at `run_at`, or bury the job (`run_at` = `None`) as dead.
+    async fn fail_job(
+        &self,
+        id: chorus_domain::JobId,
+        worker: &str,
+        error: &str,
+        run_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+
+    /// Gives a claimed job back untouched, e.g. at shutdown; its attempt does not count.
+    async fn release_job(&self, id: chorus_domain::JobId, worker: &str) -> StoreResult<()>;
+
+    /// Jobs waiting or running, and dead ones, for metrics and the admin view.
+    async fn job_counts(&self, now: DateTime<Utc>) -> StoreResult<JobCounts>;
+
+    async fn dead_jobs(&self, limit: u32) -> StoreResult<Vec<Job>>;
+
+    /// Waits until a job may be due (a wake-up from another process on PostgreSQL) or `timeout` passes.
+    async fn wait_for_jobs(&self, timeout: std::time::Duration);
+}
