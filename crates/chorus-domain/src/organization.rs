@@ -39,3 +39,9 @@ pub struct Organization {
     pub name: OrganizationName,
     pub created_at: DateTime<Utc>,
 }
+
+impl std::fmt::Display for OrganizationName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -261,6 +261,12 @@ pub fn check_access(role: Role, access: &ClientAccess) -> Result<(), Invalid> {
     }
 }
 
+impl std::fmt::Display for PersonName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

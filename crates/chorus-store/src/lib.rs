@@ -67,15 +67,23 @@ pub trait OrganizationStore: Send + Sync + 'static {
 pub trait ClientStore: Send + Sync + 'static {
     /// Creates a client; `grant_to` is given access too when that person does not already see every client
     /// (a manager who creates a client works on it).
-    async fn create_client(&self, org: OrganizationId, client: NewClient, grant_to: Option<PersonId>)
-    -> StoreResult<Client>;
+    async fn create_client(
+        &self,
+        org: OrganizationId,
+        client: NewClient,
+        grant_to: Option<PersonId>,
+    ) -> StoreResult<Client>;
 
     /// Fails with [`StoreError::NotFound`] for a client of another organization.
     async fn client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client>;
 
     /// Clients ordered by name, limited to those `query.access` allows.
-    async fn list_clients(&self, org: OrganizationId, query: &ClientQuery, page: &PageRequest)
-    -> StoreResult<Page<Client>>;
+    async fn list_clients(
+        &self,
+        org: OrganizationId,
+        query: &ClientQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Client>>;
 
     async fn update_client(&self, org: OrganizationId, id: ClientId, changes: ClientChanges) -> StoreResult<Client>;
 
@@ -91,8 +99,12 @@ pub trait PeopleStore: Send + Sync + 'static {
     async fn person(&self, org: OrganizationId, id: PersonId) -> StoreResult<Person>;
 
     /// People ordered by name; client users only of the clients `query.client_users_of` allows.
-    async fn list_people(&self, org: OrganizationId, query: &PeopleQuery, page: &PageRequest)
-    -> StoreResult<Page<Person>>;
+    async fn list_people(
+        &self,
+        org: OrganizationId,
+        query: &PeopleQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Person>>;
 
     async fn update_person(&self, org: OrganizationId, id: PersonId, changes: PersonChanges) -> StoreResult<Person>;
 
@@ -110,8 +122,7 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     /// The session with this token hash, if it has not expired at `now`.
     async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<Session>>;
-    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>)
-    -> StoreResult<()>;
+    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()>;
     async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
     /// Signs a person out everywhere, e.g. when deactivated or their password changes.
     async fn delete_sessions_of(&self, org: OrganizationId, person: PersonId) -> StoreResult<u64>;
@@ -121,8 +132,13 @@ pub trait AuthStore: Send + Sync + 'static {
     /// A token that is neither revoked nor expired at `now`.
     async fn api_token_by_hash(&self, hash: &[u8], now: DateTime<Utc>) -> StoreResult<Option<ApiToken>>;
     async fn list_api_tokens(&self, org: OrganizationId, person: PersonId) -> StoreResult<Vec<ApiToken>>;
-    async fn revoke_api_token(&self, org: OrganizationId, person: PersonId, id: ApiTokenId, now: DateTime<Utc>)
-    -> StoreResult<ApiToken>;
+    async fn revoke_api_token(
+        &self,
+        org: OrganizationId,
+        person: PersonId,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken>;
     async fn touch_api_token(&self, id: ApiTokenId, now: DateTime<Utc>) -> StoreResult<()>;
 
     async fn create_invitation(&self, invitation: &Invitation, hash: &[u8]) -> StoreResult<()>;

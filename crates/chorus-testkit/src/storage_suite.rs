@@ -1,1 +1,1114 @@
-//! (being written)
+//! One test suite for every storage backend: what the layers above rely on, checked the same way on SQLite
+//! and PostgreSQL.
+//!
+//! Each `pub async fn` here is one test taking an empty, migrated store of its own. [`storage_suite!`]
+//! turns them into `#[tokio::test]`s for a backend:
+//!
+//! ```ignore
+//! mod sqlite {
+//!     async fn store() -> std::sync::Arc<dyn chorus_store::Store> {
+//!         chorus_testkit::sqlite::fresh_store().await
+//!     }
+//!     chorus_testkit::storage_suite!(store);
+//! }
+//! ```
+//!
+//! Times passed to the store are whole seconds, and values are compared after a round trip, so a backend
+//! that stores less precision than nanoseconds (PostgreSQL keeps microseconds) passes as long as the values
+//! it creates itself are at the precision it stores.
+//!
+//! [`storage_suite!`]: crate::storage_suite!
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chorus_domain::{
+    ApiTokenId, BrandNotes, Client, ClientAccess, ClientChanges, ClientId, ClientName, Email, InvitationId, JobId,
+    NewClient, OfficeHours, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId,
+    PersonName, Role, TimeRange, TimeZone, TokenScope,
+};
+use chorus_store::{
+    ApiToken, ArchivedFilter, ClientQuery, Invitation, JobCounts, NewJob, NewPerson, PeopleQuery, PersonChanges,
+    Session, Store, StoreError, StoreResult,
+};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+
+/// Generates one `#[tokio::test]` per suite test, each calling `$make_store().await` for a fresh store.
+/// `$make_store` is an `async fn() -> Arc<dyn chorus_store::Store>` in scope where the macro is used.
+#[macro_export]
+macro_rules! storage_suite {
+    ($make_store:path) => {
+        $crate::storage_suite!(@tests $make_store;
+            organization_and_owner_are_created_together,
+            clients_can_be_created_read_updated_archived_and_restored,
+            clients_are_listed_by_name_ignoring_case,
+            client_pages_have_no_gaps_or_duplicates,
+            client_search_is_a_case_insensitive_substring_with_literal_wildcards,
+            client_lists_honour_access_and_archived_filters,
+            clients_are_scoped_to_their_organization,
+            creating_a_client_grants_it_to_a_creator_without_all_clients,
+            people_are_scoped_to_their_organization,
+            a_taken_email_is_a_conflict_on_email,
+            people_lists_show_client_users_only_with_their_client,
+            people_pages_have_no_gaps_or_duplicates,
+            people_can_change_role_access_and_standing,
+            credentials_are_found_by_email,
+            sessions_expire_and_can_be_touched_and_deleted,
+            api_tokens_work_until_revoked_or_expired,
+            invitations_are_accepted_once,
+            sign_in_failures_are_counted_cleared_and_purged,
+            jobs_are_claimed_once_and_completed,
+            concurrent_claimers_never_share_a_job,
+            an_expired_lease_makes_a_job_claimable_again,
+            failed_jobs_wait_for_their_retry_time,
+            jobs_without_a_retry_are_dead,
+            released_jobs_do_not_count_an_attempt,
+            job_counts_tell_ready_scheduled_running_and_dead,
+            waiting_for_jobs_ends_on_enqueue_or_timeout,
+        );
+    };
+    (@tests $make_store:path; $($test:ident),* $(,)?) => {
+        $(
+            // Several threads, so that concurrent claims really run at the same time.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $test() {
+                $crate::storage_suite::$test($make_store().await).await;
+            }
+        )*
+    };
+}
+
+/// A migration version far beyond any real one, for "the database is newer than this binary" tests: record
+/// it as applied (see `sqlite::add_future_migration`), then migrating must fail with
+/// [`assert_too_new`].
+pub const FUTURE_MIGRATION: i64 = 99_991_231_235_959;
+
+/// Checks that migrating failed because the database holds [`FUTURE_MIGRATION`].
+pub fn assert_too_new<T: Debug>(result: StoreResult<T>) {
+    match result {
+        Err(StoreError::TooNew(version)) => assert_eq!(version, FUTURE_MIGRATION),
+        other => panic!("expected StoreError::TooNew({FUTURE_MIGRATION}), got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+type Db = Arc<dyn Store>;
+
+/// Now, in whole seconds: every backend stores it exactly.
+fn t0() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+fn minutes(n: i64) -> TimeDelta {
+    TimeDelta::minutes(n)
+}
+
+fn email(raw: &str) -> Email {
+    Email::parse(raw).unwrap()
+}
+
+fn new_person(address: &str, name: &str, role: Role, client_access: ClientAccess) -> NewPerson {
+    NewPerson {
+        email: email(address),
+        name: PersonName::parse(name).unwrap(),
+        role,
+        client_access,
+        password_hash: Some(format!("hash of {address}")),
+    }
+}
+
+fn new_client(name: &str) -> NewClient {
+    NewClient {
+        name: ClientName::parse(name).unwrap(),
+        time_zone: TimeZone::UTC,
+        office_hours: OfficeHours::default(),
+        brand_notes: BrandNotes::default(),
+    }
+}
+
+fn only(ids: impl IntoIterator<Item = ClientId>) -> ClientAccess {
+    ClientAccess::Only(ids.into_iter().collect())
+}
+
+/// An organization named `name` with an owner `owner@<name>.example`.
+async fn organization(store: &Db, name: &str) -> (Organization, Person) {
+    let owner_email = format!("owner@{}.example", name.to_lowercase());
+    store
+        .create_organization(
+            &OrganizationName::parse(name).unwrap(),
+            new_person(&owner_email, &format!("{name} Owner"), Role::Owner, ClientAccess::All),
+        )
+        .await
+        .unwrap()
+}
+
+async fn client(store: &Db, org: OrganizationId, name: &str) -> Client {
+    store.create_client(org, new_client(name), None).await.unwrap()
+}
+
+fn clients_query(access: ClientAccess, archived: ArchivedFilter, search: Option<&str>) -> ClientQuery {
+    ClientQuery { access, archived, search: search.map(str::to_string) }
+}
+
+fn every_client() -> ClientQuery {
+    clients_query(ClientAccess::All, ArchivedFilter::All, None)
+}
+
+fn everybody() -> PeopleQuery {
+    PeopleQuery { client_users_of: ClientAccess::All, include_deactivated: true }
+}
+
+/// The names of one page of clients, at most 200.
+async fn client_names(store: &Db, org: OrganizationId, query: &ClientQuery) -> Vec<String> {
+    let page = store.list_clients(org, query, &PageRequest::first(200)).await.unwrap();
+    assert_eq!(page.next_cursor, None, "more than one page");
+    page.items.iter().map(|c| c.name.as_str().to_string()).collect()
+}
+
+async fn people_names(store: &Db, org: OrganizationId, query: &PeopleQuery) -> Vec<String> {
+    let page = store.list_people(org, query, &PageRequest::first(200)).await.unwrap();
+    assert_eq!(page.next_cursor, None, "more than one page");
+    page.items.iter().map(|p| p.name.as_str().to_string()).collect()
+}
+
+/// Follows the cursors from the first page to the last, checking every page's size on the way.
+async fn walk_pages<T, F, Fut>(limit: u32, mut fetch: F) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Page<T>>,
+{
+    let mut all = Vec::new();
+    let mut request = PageRequest::first(limit);
+    for _ in 0..1000 {
+        let page = fetch(request).await;
+        assert!(page.items.len() <= limit as usize, "a page holds more than its limit");
+        let Some(cursor) = page.next_cursor else {
+            all.extend(page.items);
+            return all;
+        };
+        assert_eq!(page.items.len(), limit as usize, "a page before the last is not full");
+        all.extend(page.items);
+        request = PageRequest::new(Some(limit), Some(&cursor)).unwrap();
+    }
+    panic!("the cursors never end");
+}
+
+fn assert_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{what}: expected NotFound, got {result:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Organizations
+
+pub async fn organization_and_owner_are_created_together(store: Db) {
+    assert!(store.needs_setup().await.unwrap(), "a fresh database needs setup");
+    assert_eq!(store.first_organization().await.unwrap(), None);
+
+    let (org, owner) = organization(&store, "Northwind").await;
+    assert!(!store.needs_setup().await.unwrap(), "an organization exists");
+    assert_eq!(org.name.as_str(), "Northwind");
+    assert_eq!(owner.organization_id, org.id);
+    assert_eq!(owner.role, Role::Owner);
+    assert_eq!(owner.client_access, ClientAccess::All);
+    assert_eq!(owner.email.as_str(), "owner@northwind.example");
+    assert!(owner.is_active());
+    assert_eq!(store.organization(org.id).await.unwrap(), org);
+    assert_eq!(store.person(org.id, owner.id).await.unwrap(), owner);
+    assert_eq!(store.count_active_owners(org.id).await.unwrap(), 1);
+
+    let (second, _) = organization(&store, "Southwind").await;
+    assert_eq!(store.first_organization().await.unwrap(), Some(org.clone()), "the first one stays first");
+
+    let renamed = store.rename_organization(second.id, &OrganizationName::parse("Eastwind").unwrap()).await.unwrap();
+    assert_eq!(renamed.name.as_str(), "Eastwind");
+    assert_eq!(renamed.id, second.id);
+    assert_eq!(store.organization(second.id).await.unwrap(), renamed);
+    assert_eq!(store.organization(org.id).await.unwrap().name.as_str(), "Northwind", "only one was renamed");
+
+    assert_not_found(store.organization(OrganizationId::new()).await, "unknown organization");
+    assert_not_found(
+        store.rename_organization(OrganizationId::new(), &OrganizationName::parse("X").unwrap()).await,
+        "renaming an unknown organization",
+    );
+
+    // An owner whose e-mail address is taken leaves no organization behind.
+    let taken = new_person("owner@northwind.example", "Copycat", Role::Owner, ClientAccess::All);
+    let result = store.create_organization(&OrganizationName::parse("Copycat").unwrap(), taken).await;
+    assert!(matches!(result, Err(StoreError::Conflict { field: "email", .. })), "{result:?}");
+    assert_eq!(store.first_organization().await.unwrap(), Some(org));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Clients
+
+pub async fn clients_can_be_created_read_updated_archived_and_restored(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let hours = OfficeHours::new([
+        vec![TimeRange::parse("08:00", "12:00").unwrap(), TimeRange::parse("13:00", "17:30").unwrap()],
+        vec![],
+        vec![],
+        vec![],
+        vec![TimeRange::parse("10:00", "24:00").unwrap()],
+        vec![],
+        vec![],
+    ])
+    .unwrap();
+    let new = NewClient {
+        name: ClientName::parse("Blue Bottle Bakery").unwrap(),
+        time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+        office_hours: hours.clone(),
+        brand_notes: BrandNotes::parse("Warm, never snarky. Say 'sourdough', not 'bread'.").unwrap(),
+    };
+    let created = store.create_client(org.id, new.clone(), None).await.unwrap();
+    assert_eq!(created.organization_id, org.id);
+    assert_eq!(created.name, new.name);
+    assert_eq!(created.time_zone, new.time_zone);
+    assert_eq!(created.office_hours, hours);
+    assert_eq!(created.brand_notes, new.brand_notes);
+    assert_eq!(created.archived_at, None);
+    assert_eq!(created.created_at, created.updated_at);
+    assert_eq!(store.client(org.id, created.id).await.unwrap(), created, "reads back what was created");
+
+    let changes = ClientChanges {
+        name: Some(ClientName::parse("Blue Bottle Café").unwrap()),
+        brand_notes: Some(BrandNotes::default()),
+        ..ClientChanges::default()
+    };
+    let updated = store.update_client(org.id, created.id, changes).await.unwrap();
+    assert_eq!(updated.name.as_str(), "Blue Bottle Café");
+    assert_eq!(updated.brand_notes.as_str(), "");
+    assert_eq!(updated.time_zone, created.time_zone, "fields left out stay");
+    assert_eq!(updated.office_hours, hours, "fields left out stay");
+    assert_eq!(updated.created_at, created.created_at);
+    assert!(updated.updated_at >= created.updated_at);
+    assert_eq!(store.client(org.id, created.id).await.unwrap(), updated);
+
+    let changes = ClientChanges {
+        time_zone: Some(TimeZone::parse("America/New_York").unwrap()),
+        office_hours: Some(OfficeHours::closed()),
+        ..ClientChanges::default()
+    };
+    let updated = store.update_client(org.id, created.id, changes).await.unwrap();
+    assert_eq!(updated.time_zone.name(), "America/New_York");
+    assert_eq!(updated.office_hours, OfficeHours::closed());
+    assert_eq!(updated.name.as_str(), "Blue Bottle Café");
+
+    let archived = store.set_client_archived(org.id, created.id, true).await.unwrap();
+    let archived_at = archived.archived_at.expect("archiving sets archived_at");
+    assert!(store.client(org.id, created.id).await.unwrap().is_archived());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = store.set_client_archived(org.id, created.id, true).await.unwrap();
+    assert_eq!(again.archived_at, Some(archived_at), "archiving again keeps the first date");
+
+    let restored = store.set_client_archived(org.id, created.id, false).await.unwrap();
+    assert_eq!(restored.archived_at, None);
+    assert_eq!(store.client(org.id, created.id).await.unwrap(), restored);
+    assert_eq!(restored.name.as_str(), "Blue Bottle Café", "archiving changes nothing else");
+
+    assert_not_found(store.client(org.id, ClientId::new()).await, "unknown client");
+    assert_not_found(store.update_client(org.id, ClientId::new(), ClientChanges::default()).await, "update unknown");
+    assert_not_found(store.set_client_archived(org.id, ClientId::new(), true).await, "archive unknown");
+}
+
+pub async fn clients_are_listed_by_name_ignoring_case(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    for name in ["banana Bread", "Éclair House", "Apple Pie", "cherry Tart", "ZEBRA Media", "apricot Jam", "Blueberry"]
+    {
+        client(&store, org.id, name).await;
+    }
+    // Ordered by the lower-cased name, byte by byte: the same on every engine and in every locale.
+    assert_eq!(
+        client_names(&store, org.id, &every_client()).await,
+        ["Apple Pie", "apricot Jam", "banana Bread", "Blueberry", "cherry Tart", "ZEBRA Media", "Éclair House"]
+    );
+
+    // A rename moves the client to its new place.
+    let renamed = store.list_clients(org.id, &every_client(), &PageRequest::first(1)).await.unwrap().items;
+    let changes = ClientChanges { name: Some(ClientName::parse("Cranberry").unwrap()), ..ClientChanges::default() };
+    store.update_client(org.id, renamed[0].id, changes).await.unwrap();
+    assert_eq!(
+        client_names(&store, org.id, &every_client()).await,
+        ["apricot Jam", "banana Bread", "Blueberry", "cherry Tart", "Cranberry", "ZEBRA Media", "Éclair House"]
+    );
+}
+
+pub async fn client_pages_have_no_gaps_or_duplicates(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    // Names that sort equal (same lower-cased name) must be told apart by id, or a page boundary between
+    // them would skip or repeat one.
+    let mut names: Vec<String> = (0..19).map(|n| format!("Client {n:02}")).collect();
+    names.extend(["client 07", "CLIENT 07", "Client 07", "client 12", "CLIENT 12", "Client 12"].map(String::from));
+    let mut created = Vec::new();
+    for name in &names {
+        created.push(client(&store, org.id, name).await.id);
+    }
+    assert_eq!(created.len(), 25);
+
+    let whole = store.list_clients(org.id, &every_client(), &PageRequest::first(25)).await.unwrap();
+    assert_eq!(whole.items.len(), 25);
+    assert_eq!(whole.next_cursor, None, "exactly one full page has no next page");
+    let keys: Vec<(String, uuid::Uuid)> =
+        whole.items.iter().map(|c| (c.name.as_str().to_lowercase(), c.id.as_uuid())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "ordered by lower-cased name, then id");
+
+    for limit in [1, 4, 5, 7, 24] {
+        let walked = walk_pages(limit, |request| {
+            let store = store.clone();
+            async move { store.list_clients(org.id, &every_client(), &request).await.unwrap() }
+        })
+        .await;
+        let ids: Vec<ClientId> = walked.iter().map(|c| c.id).collect();
+        let expected: Vec<ClientId> = whole.items.iter().map(|c| c.id).collect();
+        assert_eq!(ids, expected, "pages of {limit} together are the whole list, in order");
+    }
+
+    // Filters apply on every page, not only the first.
+    // "Client 10" to "Client 18" and three spellings of "client 12", less the archived "Client 12".
+    store.set_client_archived(org.id, created[12], true).await.unwrap();
+    let active = clients_query(ClientAccess::All, ArchivedFilter::Active, Some("client 1"));
+    let walked = walk_pages(2, |request| {
+        let (store, active) = (store.clone(), active.clone());
+        async move { store.list_clients(org.id, &active, &request).await.unwrap() }
+    })
+    .await;
+    let names: Vec<&str> = walked.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert!(names.iter().all(|n| n.to_lowercase().starts_with("client 1")), "{names:?}");
+    assert!(walked.iter().all(|c| c.id != created[12] && !c.is_archived()), "{names:?}");
+}
+
+pub async fn client_search_is_a_case_insensitive_substring_with_literal_wildcards(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    for name in ["100% Organic", "1000 Organic", "Snake_Case Studio", "SnakeXCase Studio", "Back\\slash"] {
+        client(&store, org.id, name).await;
+    }
+    let search = |text: &str| clients_query(ClientAccess::All, ArchivedFilter::Active, Some(text));
+    assert_eq!(client_names(&store, org.id, &search("0%")).await, ["100% Organic"], "% is a character");
+    assert_eq!(client_names(&store, org.id, &search("e_c")).await, ["Snake_Case Studio"], "_ is a character");
+    assert_eq!(client_names(&store, org.id, &search("k\\s")).await, ["Back\\slash"], "\\ is a character");
+    assert_eq!(client_names(&store, org.id, &search("ORGANIC")).await, ["100% Organic", "1000 Organic"]);
+    assert_eq!(client_names(&store, org.id, &search("case stu")).await, ["Snake_Case Studio", "SnakeXCase Studio"]);
+    assert!(client_names(&store, org.id, &search("bakery")).await.is_empty());
+}
+
+pub async fn client_lists_honour_access_and_archived_filters(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let (other, _) = organization(&store, "Southwind").await;
+    let a = client(&store, org.id, "Alpha").await;
+    let b = client(&store, org.id, "Bravo").await;
+    let c = client(&store, org.id, "Charlie").await;
+    let foreign = client(&store, other.id, "Delta").await;
+    store.set_client_archived(org.id, b.id, true).await.unwrap();
+
+    let list = |access: ClientAccess, archived: ArchivedFilter| clients_query(access, archived, None);
+    use ArchivedFilter::{Active, All, Archived};
+    assert_eq!(client_names(&store, org.id, &list(ClientAccess::All, Active)).await, ["Alpha", "Charlie"]);
+    assert_eq!(client_names(&store, org.id, &list(ClientAccess::All, Archived)).await, ["Bravo"]);
+    assert_eq!(client_names(&store, org.id, &list(ClientAccess::All, All)).await, ["Alpha", "Bravo", "Charlie"]);
+    assert_eq!(client_names(&store, org.id, &list(only([a.id, b.id]), All)).await, ["Alpha", "Bravo"]);
+    assert_eq!(client_names(&store, org.id, &list(only([a.id, b.id]), Active)).await, ["Alpha"]);
+    assert_eq!(client_names(&store, org.id, &list(only([c.id]), Archived)).await, Vec::<String>::new());
+    assert_eq!(client_names(&store, org.id, &list(only([]), All)).await, Vec::<String>::new(), "no access, no rows");
+    assert_eq!(
+        client_names(&store, org.id, &list(only([foreign.id, c.id]), All)).await,
+        ["Charlie"],
+        "access to another organization's client shows nothing of it"
+    );
+}
+
+pub async fn clients_are_scoped_to_their_organization(store: Db) {
+    let (a, _) = organization(&store, "Northwind").await;
+    let (b, _) = organization(&store, "Southwind").await;
+    let mine = client(&store, a.id, "Secret Bakery").await;
+    let theirs = client(&store, b.id, "Secret Sauce").await;
+
+    assert_not_found(store.client(a.id, theirs.id).await, "reading another organization's client");
+    let rename = ClientChanges { name: Some(ClientName::parse("Hijacked").unwrap()), ..ClientChanges::default() };
+    assert_not_found(store.update_client(a.id, theirs.id, rename).await, "updating another organization's client");
+    assert_not_found(store.set_client_archived(a.id, theirs.id, true).await, "archiving another organization's client");
+    assert_eq!(store.client(b.id, theirs.id).await.unwrap(), theirs, "their client is untouched");
+
+    for query in [
+        every_client(),
+        clients_query(ClientAccess::All, ArchivedFilter::All, Some("secret")),
+        clients_query(only([theirs.id, mine.id]), ArchivedFilter::All, None),
+    ] {
+        assert_eq!(client_names(&store, a.id, &query).await, ["Secret Bakery"], "{query:?}");
+        assert_eq!(client_names(&store, b.id, &query).await.len(), 1);
+    }
+    assert_eq!(client_names(&store, b.id, &every_client()).await, ["Secret Sauce"]);
+    assert!(client_names(&store, OrganizationId::new(), &every_client()).await.is_empty());
+}
+
+pub async fn creating_a_client_grants_it_to_a_creator_without_all_clients(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let existing = client(&store, org.id, "Existing").await;
+    let manager = store
+        .create_person(org.id, new_person("max@northwind.example", "Max", Role::Manager, only([existing.id])))
+        .await
+        .unwrap();
+
+    let theirs = store.create_client(org.id, new_client("Made by Max"), Some(manager.id)).await.unwrap();
+    let max = store.person(org.id, manager.id).await.unwrap();
+    assert_eq!(max.client_access, only([existing.id, theirs.id]), "the creator works on the new client");
+
+    let by_owner = store.create_client(org.id, new_client("Made by the owner"), Some(owner.id)).await.unwrap();
+    assert_eq!(store.person(org.id, owner.id).await.unwrap().client_access, ClientAccess::All, "still all clients");
+
+    let unassigned = store.create_client(org.id, new_client("Nobody's"), None).await.unwrap();
+    let max = store.person(org.id, manager.id).await.unwrap();
+    assert!(!max.client_access.allows(by_owner.id));
+    assert!(!max.client_access.allows(unassigned.id));
+
+    // Granting to someone of another organization must never give them this organization's client.
+    let (other, _) = organization(&store, "Southwind").await;
+    let outsider = store
+        .create_person(other.id, new_person("eve@southwind.example", "Eve", Role::Editor, only([])))
+        .await
+        .unwrap();
+    let result = store.create_client(org.id, new_client("Contested"), Some(outsider.id)).await;
+    let eve = store.person(other.id, outsider.id).await.unwrap();
+    assert_eq!(eve.client_access, only([]), "{result:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// People
+
+pub async fn people_are_scoped_to_their_organization(store: Db) {
+    let (a, _) = organization(&store, "Northwind").await;
+    let (b, b_owner) = organization(&store, "Southwind").await;
+    let a_client = client(&store, a.id, "Alpha").await;
+    let b_client = client(&store, b.id, "Bravo").await;
+    let a_editor = store
+        .create_person(a.id, new_person("ann@northwind.example", "Ann", Role::Editor, only([a_client.id])))
+        .await
+        .unwrap();
+    let b_editor = store
+        .create_person(b.id, new_person("bob@southwind.example", "Bob", Role::Editor, only([b_client.id])))
+        .await
+        .unwrap();
+
+    assert_not_found(store.person(a.id, b_editor.id).await, "reading another organization's person");
+    let promote = PersonChanges { role: Some(Role::Admin), ..PersonChanges::default() };
+    assert_not_found(store.update_person(a.id, b_editor.id, promote).await, "updating another organization's person");
+    assert_not_found(store.set_password_hash(a.id, b_editor.id, "stolen").await, "setting their password");
+    assert_eq!(store.person(b.id, b_editor.id).await.unwrap(), b_editor, "their person is untouched");
+    let credentials = store.credentials_by_email(&b_editor.email).await.unwrap().unwrap();
+    assert_eq!(credentials.password_hash.as_deref(), Some("hash of bob@southwind.example"));
+
+    assert_eq!(people_names(&store, a.id, &everybody()).await, ["Ann", "Northwind Owner"]);
+    assert_eq!(people_names(&store, b.id, &everybody()).await, ["Bob", "Southwind Owner"]);
+    assert_eq!(store.count_active_owners(a.id).await.unwrap(), 1);
+
+    let session = session_for(&b_owner, 0xB0, t0());
+    store.create_session(&session).await.unwrap();
+    assert_eq!(store.delete_sessions_of(a.id, b_owner.id).await.unwrap(), 0, "signing out someone elsewhere");
+    assert!(store.session(&session.token_hash, t0()).await.unwrap().is_some());
+
+    // Access to another organization's client is never granted.
+    let grab = PersonChanges { client_access: Some(only([b_client.id])), ..PersonChanges::default() };
+    let result = store.update_person(a.id, a_editor.id, grab).await;
+    let ann = store.person(a.id, a_editor.id).await.unwrap();
+    assert!(!ann.client_access.allows(b_client.id), "{result:?}");
+    let result =
+        store.create_person(a.id, new_person("cat@northwind.example", "Cat", Role::Editor, only([b_client.id]))).await;
+    if let Ok(cat) = result {
+        assert!(!store.person(a.id, cat.id).await.unwrap().client_access.allows(b_client.id));
+    }
+}
+
+pub async fn a_taken_email_is_a_conflict_on_email(store: Db) {
+    let (a, _) = organization(&store, "Northwind").await;
+    let (b, _) = organization(&store, "Southwind").await;
+    let sam = store.create_person(a.id, new_person("sam@example.com", "Sam", Role::Editor, only([]))).await.unwrap();
+
+    for (org, address) in [(a.id, "sam@example.com"), (a.id, "SAM@Example.com"), (b.id, "sam@example.com")] {
+        let result = store.create_person(org, new_person(address, "Another Sam", Role::Analyst, only([]))).await;
+        match result {
+            Err(StoreError::Conflict { field, message }) => {
+                assert_eq!(field, "email");
+                assert!(message.contains("sam@example.com"), "the message names the address: {message}");
+            }
+            other => panic!("expected a conflict on email, got {other:?}"),
+        }
+    }
+    assert_eq!(people_names(&store, a.id, &everybody()).await, ["Northwind Owner", "Sam"]);
+    assert_eq!(people_names(&store, b.id, &everybody()).await, ["Southwind Owner"]);
+    assert_eq!(store.credentials_by_email(&email("sam@example.com")).await.unwrap().unwrap().person, sam);
+}
+
+pub async fn people_lists_show_client_users_only_with_their_client(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let one = client(&store, org.id, "One").await;
+    let two = client(&store, org.id, "Two").await;
+    let create = |address: &'static str, name: &'static str, role: Role, access: ClientAccess| {
+        let store = store.clone();
+        async move { store.create_person(org.id, new_person(address, name, role, access)).await.unwrap() }
+    };
+    create("eddie@northwind.example", "eddie Editor", Role::Editor, only([one.id])).await;
+    create("uma@one.example", "Uma of One", Role::Client, only([one.id])).await;
+    create("tom@two.example", "Tom of Two", Role::Client, only([two.id])).await;
+    let gone = create("dee@northwind.example", "Dee Departed", Role::Analyst, ClientAccess::All).await;
+    let deactivate = PersonChanges { deactivated: Some(true), ..PersonChanges::default() };
+    store.update_person(org.id, gone.id, deactivate).await.unwrap();
+
+    let query =
+        |client_users_of: ClientAccess, include_deactivated: bool| PeopleQuery { client_users_of, include_deactivated };
+    assert_eq!(
+        people_names(&store, org.id, &query(ClientAccess::All, false)).await,
+        ["eddie Editor", "Northwind Owner", "Tom of Two", "Uma of One"]
+    );
+    assert_eq!(
+        people_names(&store, org.id, &query(ClientAccess::All, true)).await,
+        ["Dee Departed", "eddie Editor", "Northwind Owner", "Tom of Two", "Uma of One"]
+    );
+    assert_eq!(
+        people_names(&store, org.id, &query(only([one.id]), false)).await,
+        ["eddie Editor", "Northwind Owner", "Uma of One"],
+        "staff always, client users of allowed clients only"
+    );
+    assert_eq!(
+        people_names(&store, org.id, &query(only([two.id]), true)).await,
+        ["Dee Departed", "eddie Editor", "Northwind Owner", "Tom of Two"]
+    );
+    assert_eq!(people_names(&store, org.id, &query(only([]), false)).await, ["eddie Editor", "Northwind Owner"]);
+}
+
+pub async fn people_pages_have_no_gaps_or_duplicates(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    for n in 0..11 {
+        let name = if n % 3 == 0 { "Alex Doe".to_string() } else { format!("person {n:02}") };
+        let address = format!("p{n}@northwind.example");
+        store.create_person(org.id, new_person(&address, &name, Role::Editor, ClientAccess::All)).await.unwrap();
+    }
+    let whole = store.list_people(org.id, &everybody(), &PageRequest::first(100)).await.unwrap().items;
+    assert_eq!(whole.len(), 12);
+    for limit in [1, 3, 5, 12] {
+        let walked = walk_pages(limit, |request| {
+            let store = store.clone();
+            async move { store.list_people(org.id, &everybody(), &request).await.unwrap() }
+        })
+        .await;
+        assert_eq!(walked, whole, "pages of {limit} together are the whole list, in order");
+    }
+    let unique: HashSet<PersonId> = whole.iter().map(|p| p.id).collect();
+    assert_eq!(unique.len(), 12);
+}
+
+pub async fn people_can_change_role_access_and_standing(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let [c1, c2, c3] = [
+        client(&store, org.id, "One").await.id,
+        client(&store, org.id, "Two").await.id,
+        client(&store, org.id, "Three").await.id,
+    ];
+    let editor = store
+        .create_person(org.id, new_person("eve@northwind.example", "Eve", Role::Editor, only([c1])))
+        .await
+        .unwrap();
+    assert_eq!(editor.client_access, only([c1]));
+    assert_eq!(store.person(org.id, editor.id).await.unwrap(), editor);
+
+    let update = |changes: PersonChanges| {
+        let store = store.clone();
+        async move { store.update_person(org.id, editor.id, changes).await.unwrap() }
+    };
+
+    let manager = update(PersonChanges { role: Some(Role::Manager), ..PersonChanges::default() }).await;
+    assert_eq!(manager.role, Role::Manager);
+    assert_eq!(manager.client_access, only([c1]), "access left out stays");
+    assert_eq!(manager.name.as_str(), "Eve");
+
+    let moved = update(PersonChanges { client_access: Some(only([c2, c3])), ..PersonChanges::default() }).await;
+    assert_eq!(moved.client_access, only([c2, c3]), "access is replaced, not added to");
+    assert_eq!(moved.role, Role::Manager);
+    assert_eq!(store.person(org.id, editor.id).await.unwrap(), moved);
+
+    let everything = update(PersonChanges { client_access: Some(ClientAccess::All), ..PersonChanges::default() }).await;
+    assert_eq!(everything.client_access, ClientAccess::All);
+    let nothing = update(PersonChanges { client_access: Some(only([])), ..PersonChanges::default() }).await;
+    assert_eq!(nothing.client_access, only([]));
+    assert_eq!(store.person(org.id, editor.id).await.unwrap().client_access, only([]));
+
+    let renamed = update(PersonChanges {
+        name: Some(PersonName::parse("Aaron").unwrap()),
+        role: Some(Role::Owner),
+        ..PersonChanges::default()
+    })
+    .await;
+    assert_eq!(renamed.name.as_str(), "Aaron");
+    assert_eq!(people_names(&store, org.id, &everybody()).await, ["Aaron", "Northwind Owner"], "sorted by new name");
+    assert_eq!(store.count_active_owners(org.id).await.unwrap(), 2);
+
+    let deactivated = update(PersonChanges { deactivated: Some(true), ..PersonChanges::default() }).await;
+    assert!(deactivated.deactivated_at.is_some());
+    assert!(!deactivated.is_active());
+    assert_eq!(store.person(org.id, editor.id).await.unwrap(), deactivated);
+    assert_eq!(store.count_active_owners(org.id).await.unwrap(), 1, "a deactivated owner does not count");
+    let still = update(PersonChanges { name: None, ..PersonChanges::default() }).await;
+    assert_eq!(still.deactivated_at, deactivated.deactivated_at, "changing nothing keeps the standing");
+
+    let back = update(PersonChanges { deactivated: Some(false), ..PersonChanges::default() }).await;
+    assert_eq!(back.deactivated_at, None);
+    assert_eq!(store.count_active_owners(org.id).await.unwrap(), 2);
+    let demote = PersonChanges { role: Some(Role::Admin), ..PersonChanges::default() };
+    store.update_person(org.id, owner.id, demote).await.unwrap();
+    assert_eq!(store.count_active_owners(org.id).await.unwrap(), 1);
+
+    assert_not_found(store.update_person(org.id, PersonId::new(), PersonChanges::default()).await, "unknown person");
+    assert_not_found(store.person(org.id, PersonId::new()).await, "unknown person");
+}
+
+pub async fn credentials_are_found_by_email(store: Db) {
+    let (a, _) = organization(&store, "Northwind").await;
+    let (b, _) = organization(&store, "Southwind").await;
+    let sam = store.create_person(b.id, new_person("sam@example.com", "Sam", Role::Editor, only([]))).await.unwrap();
+    let mut invited = new_person("ivy@example.com", "Ivy", Role::Analyst, ClientAccess::All);
+    invited.password_hash = None;
+    let ivy = store.create_person(a.id, invited).await.unwrap();
+
+    let found = store.credentials_by_email(&email("sam@example.com")).await.unwrap().unwrap();
+    assert_eq!(found.person, sam, "found across organizations");
+    assert_eq!(found.password_hash.as_deref(), Some("hash of sam@example.com"));
+    let found = store.credentials_by_email(&email("ivy@example.com")).await.unwrap().unwrap();
+    assert_eq!(found.person, ivy);
+    assert_eq!(found.password_hash, None);
+    assert!(store.credentials_by_email(&email("nobody@example.com")).await.unwrap().is_none());
+
+    store.set_password_hash(a.id, ivy.id, "new hash").await.unwrap();
+    let found = store.credentials_by_email(&email("ivy@example.com")).await.unwrap().unwrap();
+    assert_eq!(found.password_hash.as_deref(), Some("new hash"));
+    assert_not_found(store.set_password_hash(a.id, PersonId::new(), "x").await, "unknown person");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sessions, tokens, invitations, sign-in failures
+
+fn session_for(person: &Person, byte: u8, at: DateTime<Utc>) -> Session {
+    Session {
+        token_hash: vec![byte; 32],
+        organization_id: person.organization_id,
+        person_id: person.id,
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + TimeDelta::hours(1),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".to_string()),
+    }
+}
+
+fn assert_same_session(found: Option<Session>, expected: &Session) {
+    let found = found.expect("the session is found");
+    assert_eq!(found.token_hash, expected.token_hash);
+    assert_eq!(found.organization_id, expected.organization_id);
+    assert_eq!(found.person_id, expected.person_id);
+    assert_eq!(found.created_at, expected.created_at);
+    assert_eq!(found.last_seen_at, expected.last_seen_at);
+    assert_eq!(found.expires_at, expected.expires_at);
+    assert_eq!(found.user_agent, expected.user_agent);
+}
+
+pub async fn sessions_expire_and_can_be_touched_and_deleted(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let other = store
+        .create_person(org.id, new_person("ann@northwind.example", "Ann", Role::Editor, ClientAccess::All))
+        .await
+        .unwrap();
+    let t = t0();
+    let first = session_for(&owner, 1, t);
+    store.create_session(&first).await.unwrap();
+    assert_same_session(store.session(&first.token_hash, t).await.unwrap(), &first);
+    assert_same_session(store.session(&first.token_hash, t + minutes(59)).await.unwrap(), &first);
+    assert!(store.session(&first.token_hash, t + minutes(61)).await.unwrap().is_none(), "expired");
+    assert!(store.session(&[9; 32], t).await.unwrap().is_none(), "unknown token");
+    assert!(store.create_session(&first).await.is_err(), "a token hash is used once");
+
+    store.touch_session(&first.token_hash, t + minutes(30), t + minutes(90)).await.unwrap();
+    let touched = Session { last_seen_at: t + minutes(30), expires_at: t + minutes(90), ..first.clone() };
+    assert_same_session(store.session(&first.token_hash, t + minutes(61)).await.unwrap(), &touched);
+
+    let mut no_agent = session_for(&owner, 2, t);
+    no_agent.user_agent = None;
+    store.create_session(&no_agent).await.unwrap();
+    assert_same_session(store.session(&no_agent.token_hash, t).await.unwrap(), &no_agent);
+    let others = session_for(&other, 3, t);
+    store.create_session(&others).await.unwrap();
+
+    store.delete_session(&first.token_hash).await.unwrap();
+    assert!(store.session(&first.token_hash, t).await.unwrap().is_none(), "signed out");
+    store.delete_session(&first.token_hash).await.unwrap();
+
+    let again = session_for(&owner, 4, t);
+    store.create_session(&again).await.unwrap();
+    assert_eq!(store.delete_sessions_of(org.id, owner.id).await.unwrap(), 2, "signed out everywhere");
+    assert!(store.session(&again.token_hash, t).await.unwrap().is_none());
+    assert!(store.session(&no_agent.token_hash, t).await.unwrap().is_none());
+    assert!(store.session(&others.token_hash, t).await.unwrap().is_some(), "someone else stays signed in");
+
+    let old = session_for(&other, 5, t - TimeDelta::days(2));
+    store.create_session(&old).await.unwrap();
+    assert_eq!(store.delete_expired_sessions(t).await.unwrap(), 1);
+    assert!(store.session(&others.token_hash, t).await.unwrap().is_some(), "an unexpired session stays");
+    assert_eq!(store.delete_expired_sessions(t + minutes(61)).await.unwrap(), 1);
+    assert!(store.session(&others.token_hash, t).await.unwrap().is_none());
+}
+
+fn token_for(person: &Person, name: &str, at: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> ApiToken {
+    ApiToken {
+        id: ApiTokenId::new(),
+        organization_id: person.organization_id,
+        person_id: person.id,
+        name: name.to_string(),
+        scope: TokenScope::Write,
+        prefix: format!("chr_{}", &name[..3]),
+        created_at: at,
+        last_used_at: None,
+        expires_at,
+        revoked_at: None,
+    }
+}
+
+pub async fn api_tokens_work_until_revoked_or_expired(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let (other_org, other_owner) = organization(&store, "Southwind").await;
+    let editor = store
+        .create_person(org.id, new_person("ann@northwind.example", "Ann", Role::Editor, ClientAccess::All))
+        .await
+        .unwrap();
+    let t = t0();
+    let forever = token_for(&owner, "deploy script", t, None);
+    let mut read_only = token_for(&owner, "reporting", t + TimeDelta::seconds(1), Some(t + TimeDelta::days(1)));
+    read_only.scope = TokenScope::Read;
+    let expired = token_for(&owner, "old one", t + TimeDelta::seconds(2), Some(t - minutes(1)));
+    let editors = token_for(&editor, "ann's", t, None);
+    for (token, byte) in [(&forever, 1u8), (&read_only, 2), (&expired, 3), (&editors, 4)] {
+        store.create_api_token(token, &[byte; 32]).await.unwrap();
+    }
+
+    assert_eq!(store.api_token_by_hash(&[1; 32], t).await.unwrap(), Some(forever.clone()));
+    assert_eq!(store.api_token_by_hash(&[2; 32], t).await.unwrap(), Some(read_only.clone()));
+    assert_eq!(store.api_token_by_hash(&[2; 32], t + TimeDelta::days(2)).await.unwrap(), None, "expired later");
+    assert_eq!(store.api_token_by_hash(&[3; 32], t).await.unwrap(), None, "already expired");
+    assert_eq!(store.api_token_by_hash(&[7; 32], t).await.unwrap(), None, "unknown hash");
+
+    let listed = store.list_api_tokens(org.id, owner.id).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![forever.clone(), read_only.clone(), expired.clone()],
+        "only the person's own, oldest first"
+    );
+    assert_eq!(store.list_api_tokens(org.id, editor.id).await.unwrap(), vec![editors.clone()]);
+    assert!(store.list_api_tokens(other_org.id, owner.id).await.unwrap().is_empty());
+
+    assert_not_found(store.revoke_api_token(org.id, editor.id, forever.id, t).await, "revoking another's token");
+    assert_not_found(
+        store.revoke_api_token(other_org.id, other_owner.id, forever.id, t).await,
+        "revoking from another organization",
+    );
+    assert_not_found(store.revoke_api_token(org.id, owner.id, ApiTokenId::new(), t).await, "unknown token");
+    assert!(store.api_token_by_hash(&[1; 32], t).await.unwrap().is_some(), "failed revocations change nothing");
+
+    let revoked = store.revoke_api_token(org.id, owner.id, forever.id, t + minutes(5)).await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(t + minutes(5)));
+    assert_eq!(store.api_token_by_hash(&[1; 32], t + minutes(6)).await.unwrap(), None, "revoked");
+    let again = store.revoke_api_token(org.id, owner.id, forever.id, t + minutes(9)).await.unwrap();
+    assert_eq!(again.revoked_at, Some(t + minutes(5)), "revoking again keeps the first date");
+    let listed = store.list_api_tokens(org.id, owner.id).await.unwrap();
+    assert_eq!(listed[0].revoked_at, Some(t + minutes(5)), "revoked tokens stay listed as revoked");
+
+    store.touch_api_token(read_only.id, t + minutes(1)).await.unwrap();
+    let used = store.api_token_by_hash(&[2; 32], t + minutes(2)).await.unwrap().unwrap();
+    assert_eq!(used.last_used_at, Some(t + minutes(1)));
+    assert!(store.create_api_token(&token_for(&owner, "copy", t, None), &[2; 32]).await.is_err(), "hash taken");
+}
+
+fn invitation(by: &Person, address: &str, role: Role, access: ClientAccess, at: DateTime<Utc>) -> Invitation {
+    Invitation {
+        id: InvitationId::new(),
+        organization_id: by.organization_id,
+        email: email(address),
+        name: PersonName::parse(&format!("Invitee {address}")).unwrap(),
+        role,
+        client_access: access,
+        invited_by: by.id,
+        created_at: at,
+        expires_at: at + TimeDelta::days(7),
+    }
+}
+
+pub async fn invitations_are_accepted_once(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let (other, _) = organization(&store, "Southwind").await;
+    let bakery = client(&store, org.id, "Bakery").await;
+    let t = t0();
+    let editor = invitation(&owner, "ed@example.com", Role::Editor, only([bakery.id]), t);
+    let late = Invitation {
+        expires_at: t + TimeDelta::days(1),
+        ..invitation(&owner, "late@example.com", Role::Analyst, ClientAccess::All, t + TimeDelta::seconds(1))
+    };
+    let revoked = invitation(&owner, "rev@example.com", Role::Manager, only([]), t + TimeDelta::seconds(2));
+    for (inv, byte) in [(&editor, 1u8), (&late, 2), (&revoked, 3)] {
+        store.create_invitation(inv, &[byte; 32]).await.unwrap();
+    }
+
+    assert_eq!(store.invitation_by_hash(&[1; 32], t).await.unwrap(), Some(editor.clone()));
+    assert_eq!(store.invitation_by_hash(&[1; 32], t + TimeDelta::days(8)).await.unwrap(), None, "expired");
+    assert_eq!(store.invitation_by_hash(&[9; 32], t).await.unwrap(), None);
+    assert_eq!(store.list_invitations(org.id).await.unwrap(), vec![editor.clone(), late.clone(), revoked.clone()]);
+    assert!(store.list_invitations(other.id).await.unwrap().is_empty(), "invitations stay in their organization");
+
+    let person = store.accept_invitation(editor.id, "chosen hash", t + minutes(10)).await.unwrap();
+    assert_eq!(person.organization_id, org.id);
+    assert_eq!(person.email, editor.email);
+    assert_eq!(person.name, editor.name);
+    assert_eq!(person.role, Role::Editor);
+    assert_eq!(person.client_access, only([bakery.id]));
+    assert_eq!(store.person(org.id, person.id).await.unwrap(), person);
+    let credentials = store.credentials_by_email(&editor.email).await.unwrap().unwrap();
+    assert_eq!(credentials.password_hash.as_deref(), Some("chosen hash"));
+
+    assert_not_found(store.accept_invitation(editor.id, "again", t + minutes(11)).await, "accepting twice");
+    assert_eq!(store.invitation_by_hash(&[1; 32], t + minutes(11)).await.unwrap(), None, "used up");
+    assert_eq!(store.list_invitations(org.id).await.unwrap(), vec![late.clone(), revoked.clone()]);
+
+    assert_not_found(store.accept_invitation(late.id, "x", t + TimeDelta::days(2)).await, "accepting too late");
+    assert!(store.credentials_by_email(&late.email).await.unwrap().is_none(), "nobody was created");
+
+    assert_not_found(store.revoke_invitation(other.id, revoked.id).await, "revoking from another organization");
+    store.revoke_invitation(org.id, revoked.id).await.unwrap();
+    assert_not_found(store.revoke_invitation(org.id, revoked.id).await, "revoking twice");
+    assert_not_found(store.accept_invitation(revoked.id, "x", t).await, "accepting a revoked invitation");
+    assert_eq!(store.invitation_by_hash(&[3; 32], t).await.unwrap(), None);
+    assert_eq!(store.list_invitations(org.id).await.unwrap(), vec![late]);
+    assert_not_found(store.accept_invitation(InvitationId::new(), "x", t).await, "unknown invitation");
+}
+
+pub async fn sign_in_failures_are_counted_cleared_and_purged(store: Db) {
+    let t = t0();
+    let sam = "sam@example.com";
+    let address = "192.0.2.7";
+    for at in [t - TimeDelta::days(2), t - minutes(10), t - minutes(5), t] {
+        store.record_sign_in_failure(sam, at).await.unwrap();
+    }
+    store.record_sign_in_failure(address, t - minutes(1)).await.unwrap();
+
+    assert_eq!(store.sign_in_failures_since(sam, t - minutes(6)).await.unwrap(), 2);
+    assert_eq!(store.sign_in_failures_since(sam, t - minutes(5)).await.unwrap(), 2, "`since` is inclusive");
+    assert_eq!(store.sign_in_failures_since(sam, t - TimeDelta::days(3)).await.unwrap(), 4);
+    assert_eq!(store.sign_in_failures_since(address, t - minutes(6)).await.unwrap(), 1);
+    assert_eq!(store.sign_in_failures_since("nobody", t - TimeDelta::days(3)).await.unwrap(), 0);
+
+    assert_eq!(store.delete_sign_in_failures_before(t - TimeDelta::days(1)).await.unwrap(), 1);
+    assert_eq!(store.sign_in_failures_since(sam, t - TimeDelta::days(3)).await.unwrap(), 3);
+
+    store.clear_sign_in_failures(sam).await.unwrap();
+    assert_eq!(store.sign_in_failures_since(sam, t - TimeDelta::days(3)).await.unwrap(), 0);
+    assert_eq!(store.sign_in_failures_since(address, t - minutes(6)).await.unwrap(), 1, "other keys stay");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Jobs
+
+fn job(kind: &str, run_at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        kind: kind.to_string(),
+        payload: serde_json::json!({ "kind": kind, "n": [1, 2] }),
+        run_at,
+        max_attempts: 3,
+    }
+}
+
+pub async fn jobs_are_claimed_once_and_completed(store: Db) {
+    let t = t0();
+    let later = store.enqueue_job(&job("later", t - TimeDelta::seconds(1))).await.unwrap();
+    let first = store.enqueue_job(&job("first", t - TimeDelta::seconds(2))).await.unwrap();
+    let future = store.enqueue_job(&job("future", t + TimeDelta::hours(1))).await.unwrap();
+
+    let claimed = store.claim_job("w1", t, t + minutes(1)).await.unwrap().expect("a due job");
+    assert_eq!(claimed.id, first, "the oldest due job first");
+    assert_eq!(claimed.kind, "first");
+    assert_eq!(claimed.payload, serde_json::json!({ "kind": "first", "n": [1, 2] }));
+    assert_eq!(claimed.attempts, 1, "the claim counts as an attempt");
+    assert_eq!(claimed.max_attempts, 3);
+    assert_eq!(claimed.run_at, t - TimeDelta::seconds(2));
+    assert_eq!(claimed.last_error, None);
+
+    let second = store.claim_job("w2", t, t + minutes(1)).await.unwrap().expect("the other due job");
+    assert_eq!(second.id, later);
+    assert!(store.claim_job("w3", t, t + minutes(1)).await.unwrap().is_none(), "claimed jobs are not claimed twice");
+
+    assert!(store.complete_job(first, "w2").await.is_err(), "only the holder completes a job");
+    store.complete_job(first, "w1").await.unwrap();
+    store.complete_job(later, "w2").await.unwrap();
+    assert!(store.complete_job(first, "w1").await.is_err(), "a completed job is gone");
+    assert!(store.claim_job("w1", t + minutes(5), t + minutes(6)).await.unwrap().is_none(), "completed jobs are gone");
+
+    let due = store.claim_job("w1", t + TimeDelta::hours(1), t + TimeDelta::hours(2)).await.unwrap().unwrap();
+    assert_eq!(due.id, future, "a scheduled job is claimable once due");
+    assert_eq!(due.kind, "future");
+}
+
+pub async fn concurrent_claimers_never_share_a_job(store: Db) {
+    let t = t0();
+    let mut enqueued = BTreeSet::new();
+    for n in 0..50 {
+        enqueued.insert(store.enqueue_job(&job("bulk", t - TimeDelta::seconds(n))).await.unwrap());
+    }
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let worker = format!("worker-{w}");
+                let mut mine = Vec::new();
+                while let Some(job) = store.claim_job(&worker, t, t + minutes(10)).await.unwrap() {
+                    mine.push(job.id);
+                    tokio::task::yield_now().await;
+                }
+                (worker, mine)
+            })
+        })
+        .collect();
+    let mut claimed: Vec<(String, JobId)> = Vec::new();
+    for handle in workers {
+        let (worker, mine) = handle.await.unwrap();
+        claimed.extend(mine.into_iter().map(|id| (worker.clone(), id)));
+    }
+    let ids: Vec<JobId> = claimed.iter().map(|(_, id)| *id).collect();
+    let unique: BTreeSet<JobId> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), 50, "every job claimed exactly once (claims: {})", ids.len());
+    assert_eq!(unique, enqueued);
+    assert_eq!(store.job_counts(t).await.unwrap(), JobCounts { running: 50, ..JobCounts::default() });
+
+    for (worker, id) in claimed {
+        store.complete_job(id, &worker).await.unwrap();
+    }
+    assert_eq!(store.job_counts(t).await.unwrap(), JobCounts::default());
+}
+
+pub async fn an_expired_lease_makes_a_job_claimable_again(store: Db) {
+    let t = t0();
+    let id = store.enqueue_job(&job("flaky", t)).await.unwrap();
+    let first = store.claim_job("w1", t, t + minutes(1)).await.unwrap().unwrap();
+    assert_eq!(first.id, id);
+    assert!(store.claim_job("w2", t + TimeDelta::seconds(30), t + minutes(2)).await.unwrap().is_none(), "leased");
+
+    let second = store.claim_job("w2", t + minutes(2), t + minutes(3)).await.unwrap().expect("the lease ran out");
+    assert_eq!(second.id, id);
+    assert_eq!(second.attempts, 2);
+    assert!(store.complete_job(id, "w1").await.is_err(), "the worker that lost its lease cannot complete");
+    assert!(store.fail_job(id, "w1", "late", None).await.is_err(), "nor fail it");
+    store.complete_job(id, "w2").await.unwrap();
+    assert_eq!(store.job_counts(t + minutes(3)).await.unwrap(), JobCounts::default());
+}
+
+pub async fn failed_jobs_wait_for_their_retry_time(store: Db) {
+    let t = t0();
+    let id = store.enqueue_job(&job("mail", t)).await.unwrap();
+    store.claim_job("w1", t, t + minutes(1)).await.unwrap().unwrap();
+    assert!(store.fail_job(id, "w2", "not mine", Some(t)).await.is_err(), "only the holder fails a job");
+    store.fail_job(id, "w1", "smtp timeout", Some(t + minutes(5))).await.unwrap();
+
+    assert!(store.claim_job("w1", t + minutes(1), t + minutes(2)).await.unwrap().is_none(), "not before its time");
+    assert_eq!(store.job_counts(t + minutes(1)).await.unwrap(), JobCounts { scheduled: 1, ..JobCounts::default() });
+    let retry = store.claim_job("w2", t + minutes(5), t + minutes(6)).await.unwrap().expect("due again");
+    assert_eq!(retry.id, id);
+    assert_eq!(retry.attempts, 2);
+    assert_eq!(retry.run_at, t + minutes(5));
+    assert_eq!(retry.last_error.as_deref(), Some("smtp timeout"));
+}
+
+pub async fn jobs_without_a_retry_are_dead(store: Db) {
+    let t = t0();
+    let doomed = store.enqueue_job(&job("doomed", t - TimeDelta::seconds(2))).await.unwrap();
+    let also = store.enqueue_job(&job("also doomed", t - TimeDelta::seconds(1))).await.unwrap();
+    assert!(store.dead_jobs(10).await.unwrap().is_empty());
+
+    assert_eq!(store.claim_job("w1", t, t + minutes(1)).await.unwrap().unwrap().id, doomed);
+    store.fail_job(doomed, "w1", "gave up", None).await.unwrap();
+    let next = store.claim_job("w1", t + TimeDelta::days(1), t + TimeDelta::days(2)).await.unwrap().unwrap();
+    assert_eq!(next.id, also, "a dead job is never claimed again");
+
+    let dead = store.dead_jobs(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].id, doomed);
+    assert_eq!(dead[0].kind, "doomed");
+    assert_eq!(dead[0].attempts, 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("gave up"));
+    assert_eq!(store.job_counts(t).await.unwrap().dead, 1);
+
+    store.fail_job(also, "w1", "also gave up", None).await.unwrap();
+    assert!(store.claim_job("w1", t + TimeDelta::days(9), t + TimeDelta::days(10)).await.unwrap().is_none(), "dead");
+    assert_eq!(store.dead_jobs(10).await.unwrap().len(), 2);
+    assert_eq!(store.dead_jobs(1).await.unwrap().len(), 1, "the limit holds");
+    assert!(store.complete_job(doomed, "w1").await.is_err(), "a dead job is not held by anyone");
+}
+
+pub async fn released_jobs_do_not_count_an_attempt(store: Db) {
+    let t = t0();
+    let id = store.enqueue_job(&job("interrupted", t)).await.unwrap();
+    assert_eq!(store.claim_job("w1", t, t + minutes(1)).await.unwrap().unwrap().attempts, 1);
+    assert!(store.release_job(id, "w2").await.is_err(), "only the holder releases a job");
+    store.release_job(id, "w1").await.unwrap();
+    assert_eq!(store.job_counts(t).await.unwrap(), JobCounts { ready: 1, ..JobCounts::default() });
+
+    let again = store.claim_job("w2", t, t + minutes(1)).await.unwrap().expect("released jobs are claimable at once");
+    assert_eq!(again.id, id);
+    assert_eq!(again.attempts, 1, "the released attempt did not count");
+    assert_eq!(again.run_at, t, "releasing does not reschedule");
+}
+
+pub async fn job_counts_tell_ready_scheduled_running_and_dead(store: Db) {
+    let t = t0();
+    assert_eq!(store.job_counts(t).await.unwrap(), JobCounts::default());
+    for n in 1..=4 {
+        store.enqueue_job(&job("due", t - TimeDelta::seconds(n))).await.unwrap();
+    }
+    store.enqueue_job(&job("scheduled", t + TimeDelta::hours(1))).await.unwrap();
+    store.claim_job("runner", t, t + minutes(10)).await.unwrap().unwrap();
+    let dying = store.claim_job("killer", t, t + minutes(10)).await.unwrap().unwrap();
+    store.fail_job(dying.id, "killer", "boom", None).await.unwrap();
+
+    assert_eq!(store.job_counts(t).await.unwrap(), JobCounts { ready: 2, scheduled: 1, running: 1, dead: 1 });
+    assert_eq!(
+        store.job_counts(t + minutes(20)).await.unwrap(),
+        JobCounts { ready: 3, scheduled: 1, running: 0, dead: 1 },
+        "a job whose lease ran out is ready again"
+    );
+    assert_eq!(
+        store.job_counts(t + TimeDelta::hours(2)).await.unwrap(),
+        JobCounts { ready: 4, scheduled: 0, running: 0, dead: 1 }
+    );
+}
+
+pub async fn waiting_for_jobs_ends_on_enqueue_or_timeout(store: Db) {
+    let started = tokio::time::Instant::now();
+    store.wait_for_jobs(Duration::from_millis(50)).await;
+    assert!(started.elapsed() >= Duration::from_millis(40), "returned before the timeout with nothing enqueued");
+    assert!(started.elapsed() < Duration::from_secs(5), "overslept the timeout");
+
+    let waiter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            store.wait_for_jobs(Duration::from_secs(60)).await;
+            started.elapsed()
+        })
+    };
+    // Keep enqueueing until the waiter wakes, so a backend that needs a moment to start listening still
+    // passes; one that never wakes fails after ten seconds rather than sixty.
+    let t = t0();
+    for _ in 0..50 {
+        if waiter.is_finished() {
+            break;
+        }
+        store.enqueue_job(&job("wake up", t)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(waiter.is_finished(), "an enqueue did not wake the waiting worker");
+    assert!(waiter.await.unwrap() < Duration::from_secs(15));
+}

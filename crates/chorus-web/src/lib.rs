@@ -1,1 +1,86 @@
+//! Chorus on the web: the JSON API under `/api/v1`, the server-rendered pages, and the operational endpoints.
+//!
+//! Handlers stay thin: they parse input, ask [`services`] to do the work (which checks permissions in
+//! `chorus_domain::permissions` and calls the store), and render the result as JSON or HTML.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+mod extract;
+pub mod metrics;
+mod ops;
+pub mod pages;
+pub mod services;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use chorus_store::Store;
+
+pub use error::{AppError, AppResult, Problem};
+
+/// Settings the web layer needs, decided by the binary from flags and environment.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people use to reach Chorus, e.g. `https://chorus.agency.example`; links in invitations
+    /// are built from it. `None`: links are built from the request's Host header.
+    pub public_url: Option<url::Url>,
+    /// Whether cookies are marked `Secure`; true when `public_url` is https.
+    pub secure_cookies: bool,
+    /// Whether `X-Forwarded-For` is believed, for rate limiting by address behind a reverse proxy.
+    pub trust_proxy_headers: bool,
+    pub session_lifetime: Duration,
+    pub invitation_lifetime: Duration,
+    /// Failed sign-ins allowed per e-mail address, and per network address, within `sign_in_window`.
+    pub sign_in_failures_per_account: u64,
+    pub sign_in_failures_per_address: u64,
+    pub sign_in_window: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            session_lifetime: Duration::from_secs(14 * 24 * 3600),
+            invitation_lifetime: Duration::from_secs(7 * 24 * 3600),
+            sign_in_failures_per_account: 5,
+            sign_in_failures_per_address: 30,
+            sign_in_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// Encrypts what Chorus stores that must stay secret (network tokens, webhook secrets).
+    pub secrets: Arc<chorus_secrets::Keyring>,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, secrets: Arc<chorus_secrets::Keyring>, config: WebConfig) -> Self {
+        Self { store, secrets, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
+    }
+}
+
+/// The whole application: API, pages, assets and operational endpoints, with request metrics around them.
+pub fn app(state: AppState) -> Router {
+    let (api_router, _) = api::router().split_for_parts();
+    Router::new()
+        .nest("/api/v1", api_router)
+        .merge(pages::router(state.clone()))
+        .merge(ops::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track_requests))
+        .with_state(state)
+}
+
+/// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}

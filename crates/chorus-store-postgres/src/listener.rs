@@ -1,0 +1,108 @@
+//! Waking job workers when any process enqueues a job, through PostgreSQL's LISTEN/NOTIFY.
+//!
+//! Each store keeps at most one listening connection, made on the first wait. Only one waiter at a time reads
+//! from it; when it hears something it also wakes the other waiters of this process. Losing the connection is
+//! never fatal: the waiter that notices drops it, the next wait makes a new one, and a wait that cannot listen
+//! simply sleeps its timeout, so workers fall back to polling.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use tokio::sync::{Mutex, Notify};
+use tokio::time::Instant;
+
+use crate::CONNECT_TIMEOUT;
+
+/// The channel `enqueue_job` notifies.
+pub(crate) const CHANNEL: &str = "chorus_jobs";
+
+pub(crate) struct JobSignal {
+    /// A pool of one connection just for listening: the listener holds its connection for as long as it
+    /// lives, which must neither use up the main pool nor keep it from closing.
+    pool: PgPool,
+    /// For log messages: `host:port`.
+    target: String,
+    listener: Mutex<Option<PgListener>>,
+    /// Wakes the waiters that were queued behind the one holding the listener.
+    heard: Notify,
+}
+
+impl JobSignal {
+    pub(crate) fn new(options: PgConnectOptions, target: String) -> Self {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            // A listening connection sits idle by design; it must not be reaped for that.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(options);
+        Self { pool, target, listener: Mutex::new(None), heard: Notify::new() }
+    }
+
+    /// Returns when a job was enqueued (by any process) or `timeout` has passed, whichever comes first.
+    /// Returning early for no reason is allowed: the caller just looks for a due job and finds none.
+    pub(crate) async fn wait(&self, timeout: Duration) {
+        if timeout.is_zero() {
+            return;
+        }
+        let deadline = Instant::now() + timeout;
+        // Registered before queueing for the listener, so a wake-up given while we queue is not missed.
+        let heard = self.heard.notified();
+        tokio::pin!(heard);
+        heard.as_mut().enable();
+        tokio::select! {
+            () = &mut heard => {}
+            () = self.listen_until(deadline) => {}
+        }
+    }
+
+    async fn listen_until(&self, deadline: Instant) {
+        let mut slot = self.listener.lock().await;
+        if slot.is_none() {
+            match tokio::time::timeout_at(deadline, self.listen()).await {
+                Ok(Ok(listener)) => *slot = Some(listener),
+                Ok(Err(error)) => {
+                    drop(slot);
+                    tracing::warn!(target = %self.target, %error, "cannot listen for new jobs; polling instead");
+                    tokio::time::sleep_until(deadline).await;
+                    return;
+                }
+                Err(_) => return,
+            }
+        }
+        let Some(listener) = slot.as_mut() else { return };
+        match tokio::time::timeout_at(deadline, listener.try_recv()).await {
+            // Nothing was enqueued in time.
+            Err(_) => {}
+            // `Some`: a job was enqueued. `None`: the connection dropped and was made again, so notifications
+            // may have been missed; looking for jobs once is cheap. Either way, wake everyone waiting.
+            Ok(Ok(_)) => {
+                // Jobs enqueued together arrive as several notifications; one wake-up covers them all.
+                while listener.next_buffered().is_some() {}
+                self.heard.notify_waiters();
+            }
+            Ok(Err(error)) => {
+                *slot = None;
+                drop(slot);
+                if !self.pool.is_closed() {
+                    tracing::warn!(target = %self.target, %error, "lost the connection listening for new jobs");
+                    tokio::time::sleep_until(deadline).await;
+                }
+            }
+        }
+    }
+
+    async fn listen(&self) -> Result<PgListener, sqlx::Error> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    }
+
+    pub(crate) async fn close(&self) {
+        // Marking the pool closed first makes a waiter that is reading give the listener up at once, so the
+        // lock below is not held for the rest of its timeout.
+        let closing = self.pool.close();
+        *self.listener.lock().await = None;
+        closing.await;
+    }
+}

@@ -1,0 +1,165 @@
+//! Rows back into domain values. Everything read is validated again, so a value edited by hand into
+//! something Chorus would never have written is reported as [`StoreError::Corrupt`] instead of spreading.
+
+use std::collections::BTreeSet;
+use std::fmt::Display;
+
+use chorus_domain::{
+    ApiTokenId, BrandNotes, Client, ClientAccess, ClientId, ClientName, Email, InvitationId, JobId, Organization,
+    OrganizationId, OrganizationName, Person, PersonId, PersonName, Role, TimeZone, TokenScope,
+};
+use chorus_store::{ApiToken, Invitation, Job, StoreError, StoreResult};
+use sqlx::postgres::{PgRow, Postgres};
+use sqlx::{Decode, Row, Type};
+use uuid::Uuid;
+
+use crate::error::db_error;
+
+pub(crate) const ORGANIZATION_COLUMNS: &str = "id, name, created_at";
+
+pub(crate) const CLIENT_COLUMNS: &str =
+    "id, organization_id, name, time_zone, office_hours, brand_notes, archived_at, created_at, updated_at";
+
+/// A person's columns, for queries that call the table `p`. The client ids come along as an array so that a
+/// list of people costs one query.
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.organization_id, p.email, p.name, p.role, p.all_clients, \
+     p.deactivated_at, p.created_at, \
+     ARRAY(SELECT pc.client_id FROM person_clients pc WHERE pc.person_id = p.id) AS client_ids";
+
+pub(crate) const API_TOKEN_COLUMNS: &str =
+    "id, organization_id, person_id, name, scope, prefix, created_at, last_used_at, expires_at, revoked_at";
+
+pub(crate) const INVITATION_COLUMNS: &str =
+    "id, organization_id, email, name, role, client_access, invited_by, created_at, expires_at";
+
+pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, attempts, max_attempts, run_at, last_error, created_at";
+
+pub(crate) fn organization(row: &PgRow) -> StoreResult<Organization> {
+    Ok(Organization {
+        id: OrganizationId::from_uuid(get(row, "id")?),
+        name: parse(row, "organizations.name", OrganizationName::parse)?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub(crate) fn client(row: &PgRow) -> StoreResult<Client> {
+    Ok(Client {
+        id: ClientId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        name: parse(row, "clients.name", ClientName::parse)?,
+        time_zone: parse(row, "clients.time_zone", TimeZone::parse)?,
+        office_hours: json(row, "clients.office_hours")?,
+        brand_notes: parse(row, "clients.brand_notes", BrandNotes::parse)?,
+        archived_at: get(row, "archived_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// A person from a row with [`PERSON_COLUMNS`].
+pub(crate) fn person(row: &PgRow) -> StoreResult<Person> {
+    let client_access = if get(row, "all_clients")? {
+        ClientAccess::All
+    } else {
+        let ids: Vec<Uuid> = get(row, "client_ids")?;
+        ClientAccess::Only(ids.into_iter().map(ClientId::from_uuid).collect::<BTreeSet<_>>())
+    };
+    Ok(Person {
+        id: PersonId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        email: parse(row, "people.email", Email::parse)?,
+        name: parse(row, "people.name", PersonName::parse)?,
+        role: parse(row, "people.role", str::parse::<Role>)?,
+        client_access,
+        deactivated_at: get(row, "deactivated_at")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub(crate) fn api_token(row: &PgRow) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: ApiTokenId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        person_id: PersonId::from_uuid(get(row, "person_id")?),
+        name: get(row, "name")?,
+        scope: parse(row, "api_tokens.scope", token_scope)?,
+        prefix: get(row, "prefix")?,
+        created_at: get(row, "created_at")?,
+        last_used_at: get(row, "last_used_at")?,
+        expires_at: get(row, "expires_at")?,
+        revoked_at: get(row, "revoked_at")?,
+    })
+}
+
+pub(crate) fn invitation(row: &PgRow) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: InvitationId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        email: parse(row, "invitations.email", Email::parse)?,
+        name: parse(row, "invitations.name", PersonName::parse)?,
+        role: parse(row, "invitations.role", str::parse::<Role>)?,
+        client_access: json(row, "invitations.client_access")?,
+        invited_by: PersonId::from_uuid(get(row, "invited_by")?),
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+pub(crate) fn job(row: &PgRow) -> StoreResult<Job> {
+    Ok(Job {
+        id: JobId::from_uuid(get(row, "id")?),
+        kind: get(row, "kind")?,
+        payload: get(row, "payload")?,
+        attempts: count(row, "jobs.attempts")?,
+        max_attempts: count(row, "jobs.max_attempts")?,
+        run_at: get(row, "run_at")?,
+        last_error: get(row, "last_error")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub(crate) fn token_scope(raw: &str) -> Result<TokenScope, String> {
+    match raw {
+        "read" => Ok(TokenScope::Read),
+        "write" => Ok(TokenScope::Write),
+        other => Err(format!("'{other}' is not a token scope")),
+    }
+}
+
+/// The stored form of a client access list in JSON columns (invitations); the domain's serde form.
+pub(crate) fn access_json(access: &ClientAccess) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(access).map_err(|e| StoreError::Other(format!("cannot encode client access: {e}")))
+}
+
+/// Ids as the `uuid[]` that `= ANY($n)` takes.
+pub(crate) fn client_uuids(ids: &BTreeSet<ClientId>) -> Vec<Uuid> {
+    ids.iter().map(ClientId::as_uuid).collect()
+}
+
+pub(crate) fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
+where
+    T: Decode<'r, Postgres> + Type<Postgres>,
+{
+    row.try_get(column).map_err(db_error)
+}
+
+/// A text column checked by the domain's own parser. `qualified` is `table.column`, for the message.
+fn parse<T, E: Display>(row: &PgRow, qualified: &str, parser: impl FnOnce(&str) -> Result<T, E>) -> StoreResult<T> {
+    let column = column_of(qualified);
+    let raw: String = get(row, column)?;
+    parser(&raw).map_err(|e| StoreError::Corrupt(format!("{qualified} holds {raw:?}: {e}")))
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &PgRow, qualified: &str) -> StoreResult<T> {
+    let raw: serde_json::Value = get(row, column_of(qualified))?;
+    serde_json::from_value(raw).map_err(|e| StoreError::Corrupt(format!("{qualified} is not valid: {e}")))
+}
+
+fn count(row: &PgRow, qualified: &str) -> StoreResult<u32> {
+    let raw: i32 = get(row, column_of(qualified))?;
+    u32::try_from(raw).map_err(|_| StoreError::Corrupt(format!("{qualified} is negative ({raw})")))
+}
+
+fn column_of(qualified: &str) -> &str {
+    qualified.rsplit_once('.').map_or(qualified, |(_, column)| column)
+}

@@ -1,0 +1,267 @@
+//! Rows as SQLite returns them, and their conversion into domain values.
+//!
+//! Stored text is parsed again with the domain's own rules: a value edited by hand into something Chorus
+//! would never write becomes [`StoreError::Corrupt`] naming the row, instead of a panic or a silently wrong
+//! value.
+
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::str::FromStr;
+
+use chorus_domain::{
+    ApiTokenId, BrandNotes, Client, ClientAccess, ClientId, ClientName, Email, InvitationId, JobId, OfficeHours,
+    Organization, OrganizationId, OrganizationName, Person, PersonId, PersonName, Role, TimeZone, TokenScope,
+};
+use chorus_store::{ApiToken, Invitation, Job, Session, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+fn corrupt(what: &str, id: impl Display, problem: impl Display) -> StoreError {
+    StoreError::Corrupt(format!("{what} {id}: {problem}"))
+}
+
+fn int_u32(what: &str, id: impl Display, column: &str, value: i64) -> StoreResult<u32> {
+    u32::try_from(value).map_err(|_| corrupt(what, id, format!("{column} is {value}")))
+}
+
+pub(crate) const ORGANIZATION_COLUMNS: &str = "id, name, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizationRow {
+    id: Uuid,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl OrganizationRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Organization> {
+        let bad = |e| corrupt("organization", self.id, e);
+        Ok(Organization {
+            id: OrganizationId::from_uuid(self.id),
+            name: OrganizationName::parse(&self.name).map_err(bad)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub(crate) const CLIENT_COLUMNS: &str =
+    "id, organization_id, name, time_zone, office_hours, brand_notes, archived_at, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClientRow {
+    id: Uuid,
+    organization_id: Uuid,
+    name: String,
+    time_zone: String,
+    office_hours: String,
+    brand_notes: String,
+    archived_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ClientRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Client> {
+        let bad = |e: &dyn Display| corrupt("client", self.id, e);
+        Ok(Client {
+            id: ClientId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            name: ClientName::parse(&self.name).map_err(|e| bad(&e))?,
+            time_zone: TimeZone::parse(&self.time_zone).map_err(|e| bad(&e))?,
+            office_hours: serde_json::from_str::<OfficeHours>(&self.office_hours).map_err(|e| bad(&e))?,
+            brand_notes: BrandNotes::parse(&self.brand_notes).map_err(|e| bad(&e))?,
+            archived_at: self.archived_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A person's columns, selected `FROM people p`. The clients they work on come along as one
+/// comma-separated list of hex ids, so a page of people is one query, not one per person.
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.organization_id, p.email, p.name, p.role, p.all_clients, \
+     p.deactivated_at, p.created_at, \
+     (SELECT group_concat(hex(pc.client_id), ',') FROM person_clients pc WHERE pc.person_id = p.id) AS client_ids";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    id: Uuid,
+    organization_id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    all_clients: bool,
+    deactivated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    client_ids: Option<String>,
+}
+
+impl PersonRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Person> {
+        let bad = |e: &dyn Display| corrupt("person", self.id, e);
+        let client_access = if self.all_clients {
+            ClientAccess::All
+        } else {
+            let ids = self.client_ids.as_deref().unwrap_or_default();
+            let ids = ids
+                .split(',')
+                .filter(|hex| !hex.is_empty())
+                .map(|hex| Uuid::parse_str(hex).map(ClientId::from_uuid))
+                .collect::<Result<BTreeSet<_>, _>>()
+                .map_err(|e| bad(&e))?;
+            ClientAccess::Only(ids)
+        };
+        Ok(Person {
+            id: PersonId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            email: Email::parse(&self.email).map_err(|e| bad(&e))?,
+            name: PersonName::parse(&self.name).map_err(|e| bad(&e))?,
+            role: Role::from_str(&self.role).map_err(|e| bad(&e))?,
+            client_access,
+            deactivated_at: self.deactivated_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// [`PERSON_COLUMNS`] plus the password hash, which only signing in needs.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub(crate) person: PersonRow,
+    pub(crate) password_hash: Option<String>,
+}
+
+pub(crate) const SESSION_COLUMNS: &str =
+    "token_hash, organization_id, person_id, created_at, last_seen_at, expires_at, user_agent";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    token_hash: Vec<u8>,
+    organization_id: Uuid,
+    person_id: Uuid,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    user_agent: Option<String>,
+}
+
+impl SessionRow {
+    pub(crate) fn into_domain(self) -> Session {
+        Session {
+            token_hash: self.token_hash,
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            person_id: PersonId::from_uuid(self.person_id),
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
+            user_agent: self.user_agent,
+        }
+    }
+}
+
+pub(crate) const API_TOKEN_COLUMNS: &str =
+    "id, organization_id, person_id, name, scope, prefix, created_at, last_used_at, expires_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiTokenRow {
+    id: Uuid,
+    organization_id: Uuid,
+    person_id: Uuid,
+    name: String,
+    scope: String,
+    prefix: String,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiTokenRow {
+    pub(crate) fn into_domain(self) -> StoreResult<ApiToken> {
+        let scope = match self.scope.as_str() {
+            "read" => TokenScope::Read,
+            "write" => TokenScope::Write,
+            other => return Err(corrupt("API token", self.id, format!("unknown scope '{other}'"))),
+        };
+        Ok(ApiToken {
+            id: ApiTokenId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            person_id: PersonId::from_uuid(self.person_id),
+            name: self.name,
+            scope,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+pub(crate) const INVITATION_COLUMNS: &str =
+    "id, organization_id, email, name, role, client_access, invited_by, created_at, expires_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InvitationRow {
+    id: Uuid,
+    organization_id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    client_access: String,
+    invited_by: Uuid,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl InvitationRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Invitation> {
+        let bad = |e: &dyn Display| corrupt("invitation", self.id, e);
+        Ok(Invitation {
+            id: InvitationId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            email: Email::parse(&self.email).map_err(|e| bad(&e))?,
+            name: PersonName::parse(&self.name).map_err(|e| bad(&e))?,
+            role: Role::from_str(&self.role).map_err(|e| bad(&e))?,
+            client_access: serde_json::from_str(&self.client_access).map_err(|e| bad(&e))?,
+            invited_by: PersonId::from_uuid(self.invited_by),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, attempts, max_attempts, run_at, last_error, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    kind: String,
+    payload: String,
+    attempts: i64,
+    max_attempts: i64,
+    run_at: DateTime<Utc>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl JobRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: JobId::from_uuid(self.id),
+            payload: serde_json::from_str(&self.payload).map_err(|e| corrupt("job", self.id, e))?,
+            attempts: int_u32("job", self.id, "attempts", self.attempts)?,
+            max_attempts: int_u32("job", self.id, "max_attempts", self.max_attempts)?,
+            kind: self.kind,
+            run_at: self.run_at,
+            last_error: self.last_error,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Converts every row, failing on the first that does not convert.
+pub(crate) fn all<R, T>(rows: Vec<R>, convert: impl Fn(R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+    rows.into_iter().map(convert).collect()
+}

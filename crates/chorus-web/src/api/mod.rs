@@ -1,0 +1,91 @@
+//! The JSON API under `/api/v1`. Every route is declared through `utoipa_axum::routes!`, so the router and
+//! the OpenAPI document are built from the same list and cannot drift apart.
+
+mod clients;
+mod me;
+mod people;
+mod tokens;
+
+use axum::Json;
+use chorus_domain::Page;
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chorus API",
+        description = "Manage clients, people and content of a Chorus installation. Authenticate with a personal API token (`Authorization: Bearer chorus_pat_…`, created under Settings → API tokens). Errors are RFC 9457 problem documents; lists are paginated with `limit` and the `next_cursor` of the previous page.",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only")
+    ),
+    modifiers(&Security),
+    security(("token" = []), ("session" = [])),
+    tags(
+        (name = "me", description = "The caller and their organization"),
+        (name = "clients", description = "The brands the organization manages"),
+        (name = "people", description = "The team, client users and invitations"),
+        (name = "tokens", description = "Personal API tokens"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("chorus_pat").build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "chorus_session",
+                "The browser session; changes must also send the X-CSRF-Token header.",
+            ))),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(me::organization, me::update_organization))
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::get, clients::update))
+        .routes(routes!(clients::archive))
+        .routes(routes!(clients::restore))
+        .routes(routes!(people::list))
+        .routes(routes!(people::get, people::update))
+        .routes(routes!(people::list_invitations, people::invite))
+        .routes(routes!(people::revoke_invitation))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(openapi_json))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "me", security(()), responses((status = 200, description = "The OpenAPI 3.1 document of this API")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi())
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> From<Page<T>> for Listing<T> {
+    fn from(page: Page<T>) -> Self {
+        Self { items: page.items, next_cursor: page.next_cursor }
+    }
+}

@@ -1,0 +1,216 @@
+//! Server-rendered pages. Plain HTML forms that work without JavaScript, laid out by `templates/base.html`;
+//! every form post passes the CSRF check in `auth::csrf` before it reaches a handler here.
+
+mod account;
+mod clients;
+mod people;
+mod tokens;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chorus_domain::{Action, Actor, FieldError, Person};
+
+use crate::{AppError, AppState};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/setup", get(account::setup_form).post(account::set_up))
+        .route("/sign-in", get(account::sign_in_form).post(account::sign_in))
+        .route("/sign-out", post(account::sign_out))
+        .route("/invitations/{secret}", get(account::invitation_form).post(account::accept_invitation))
+        .route("/clients", get(clients::list))
+        .route("/clients/new", get(clients::new_form).post(clients::create))
+        .route("/clients/{client_id}", get(clients::edit_form).post(clients::update))
+        .route("/clients/{client_id}/archive", post(clients::archive))
+        .route("/clients/{client_id}/restore", post(clients::restore))
+        .route("/people", get(people::list))
+        .route("/people/invite", get(people::invite_form).post(people::invite))
+        .route("/people/{person_id}", get(people::edit_form).post(people::update))
+        .route("/people/invitations/{invitation_id}/revoke", post(people::revoke_invitation))
+        .route("/settings/tokens", get(tokens::list).post(tokens::create))
+        .route("/settings/tokens/{token_id}/revoke", post(tokens::revoke))
+        .route("/assets/app.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::protect))
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/clients")
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/app.css"),
+    )
+}
+
+async fn not_found() -> Response {
+    error_page(AppError::NotFound("page"))
+}
+
+/// The address of this installation as people reach it, for links in invitations.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.as_str().trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// What every page's frame needs: the title, where in the navigation we are, who is signed in.
+pub struct Layout {
+    pub title: String,
+    pub section: Section,
+    pub person: Option<Person>,
+    actor: Option<Actor>,
+    pub csrf: String,
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    None,
+    Clients,
+    People,
+    Tokens,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl Layout {
+    pub fn signed_in(title: impl Into<String>, section: Section, page: &crate::auth::PageActor) -> Self {
+        Self {
+            title: title.into(),
+            section,
+            person: Some(page.person.clone()),
+            actor: Some(page.actor.clone()),
+            csrf: page.csrf.clone(),
+            notice: None,
+        }
+    }
+
+    pub fn public(title: impl Into<String>, csrf: String) -> Self {
+        Self { title: title.into(), section: Section::None, person: None, actor: None, csrf, notice: None }
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Self {
+        self.notice = notice.map(str::to_string);
+        self
+    }
+
+    /// The main navigation; later features add their entries here.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items = vec![NavItem { href: "/clients", label: "Clients", current: self.section == Section::Clients }];
+        if self.actor.as_ref().is_some_and(|a| a.can(Action::ViewPeople)) {
+            items.push(NavItem { href: "/people", label: "People", current: self.section == Section::People });
+        }
+        items.push(NavItem { href: "/settings/tokens", label: "API tokens", current: self.section == Section::Tokens });
+        items
+    }
+}
+
+/// A form's submitted values and the errors to show beside them.
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl FormState {
+    pub fn new(values: HashMap<String, String>) -> Self {
+        Self { values, errors: Vec::new() }
+    }
+
+    pub fn with_error(mut self, error: &AppError) -> Self {
+        let fields = error.field_errors();
+        if fields.is_empty() {
+            self.errors.push(FieldError { field: "form".into(), message: error.to_string() });
+        } else {
+            self.errors.extend(fields);
+        }
+        self
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
+    }
+
+    pub fn checked(&self, name: &str, value: &str) -> bool {
+        self.values.get(name).is_some_and(|v| v.split(',').any(|v| v == value))
+    }
+}
+
+/// Renders a template, or a plain error page if rendering fails.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => error_page(AppError::Internal(format!("template failed: {e}"))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+pub fn error_page(error: AppError) -> Response {
+    let status = error.status();
+    if let AppError::Internal(detail) = &error {
+        tracing::error!(error = %detail, "page failed");
+    }
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found".to_string(),
+        StatusCode::FORBIDDEN => "Not allowed".to_string(),
+        s => s.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let message = match &error {
+        AppError::NotFound(_) => "There is nothing here, or you do not have access to it.".to_string(),
+        other => other.to_string(),
+    };
+    let page = ErrorPage { layout: Layout::public(heading.clone(), String::new()), heading, message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, plain_error_page("Error", &error.to_string())).into_response(),
+    }
+}
+
+/// A minimal page for errors raised outside any handler (e.g. a refused form).
+pub fn plain_error_page(title: &str, message: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"stylesheet\" href=\"/assets/app.css\"><title>{title} · Chorus</title><main id=\"main\"><h1>{title}</h1><p>{message}</p><p><a href=\"javascript:history.back()\">Go back</a></p></main></html>"
+    ))
+}
+
+/// Messages shown once after a redirect (`?notice=…`). Fixed texts, so a link cannot inject words.
+pub fn notice(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "welcome" => "Your organization is ready. Add the first client you manage.",
+        "joined" => "Welcome! You are now part of the team.",
+        "client-created" => "Client created.",
+        "client-saved" => "Changes saved.",
+        "client-archived" => "Client archived. You find it under Archived.",
+        "client-restored" => "Client restored.",
+        "person-saved" => "Changes saved.",
+        "invitation-revoked" => "Invitation withdrawn; its link no longer works.",
+        "token-revoked" => "Token revoked; it stops working at once.",
+        _ => return None,
+    })
+}

@@ -1,0 +1,134 @@
+//! `chorus serve`: the web server and the background worker in one process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chorus_jobs::{Registry, Worker, WorkerConfig, ensure_maintenance_scheduled};
+use chorus_secrets::Keyring;
+use chorus_web::{AppState, WebConfig};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::ServeArgs;
+use crate::database;
+use crate::settings::{DatabaseLocation, ServeSettings};
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = ServeSettings::from_args(&args)?;
+
+    // The key file lives in the data folder; with CHORUS_SECRET_KEY set (several processes on one
+    // PostgreSQL must share a key) the folder is not needed.
+    let secret_key = std::env::var(chorus_secrets::SECRET_KEY_VAR).ok();
+    let old_keys = std::env::var(chorus_secrets::OLD_SECRET_KEYS_VAR).ok();
+    if secret_key.is_none() || matches!(settings.database, DatabaseLocation::Sqlite(_)) {
+        database::prepare_data_dir(&settings.data_dir)?;
+    }
+    let (keyring, key_source) =
+        Keyring::from_env_or_file(secret_key.as_deref(), old_keys.as_deref(), &settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let (store, applied) = database::open(&settings.database).await?;
+    let listener = TcpListener::bind(settings.listen).await.map_err(|e| bind_error(&e, settings.listen))?;
+    let address = listener.local_addr().unwrap_or(settings.listen);
+    tracing::info!(backend = store.backend().as_str(), migrations_applied = applied, "database ready");
+    tracing::info!(key_id = %keyring.current_key_id(), "secrets are encrypted with the key from {key_source}");
+
+    let config = WebConfig {
+        secure_cookies: settings.public_url.as_ref().is_some_and(|u| u.scheme() == "https"),
+        public_url: settings.public_url.clone(),
+        trust_proxy_headers: settings.trust_proxy_headers,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store.clone(), Arc::new(keyring), config);
+    let app = chorus_web::app(state);
+
+    let shutdown = CancellationToken::new();
+    let worker = if settings.worker_concurrency > 0 {
+        ensure_maintenance_scheduled(&*store).await.map_err(|e| anyhow::anyhow!("cannot schedule maintenance: {e}"))?;
+        let mut registry = Registry::new();
+        registry.register_maintenance_jobs();
+        let config = WorkerConfig {
+            concurrency: settings.worker_concurrency,
+            grace_period: settings.shutdown_grace,
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::new(store.clone(), registry, config);
+        let token = shutdown.clone();
+        Some(tokio::spawn(async move { worker.run(token).await }))
+    } else {
+        None
+    };
+
+    let shown = settings.public_url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| display_url(address));
+    println!("Chorus is running at {shown} (press Ctrl-C to stop)");
+
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing requests and running jobs");
+        stopping.cancel();
+    });
+
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    // Idle keep-alive connections could hold a graceful shutdown open forever; the grace period bounds it.
+    let grace = settings.shutdown_grace;
+    tokio::select! {
+        result = server => result.context("the web server stopped")?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("requests still running after the grace period were cut off");
+        }
+    }
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn display_url(address: SocketAddr) -> String {
+    // 0.0.0.0 is where we listen, not an address a browser can open.
+    if address.ip().is_unspecified() {
+        format!("http://localhost:{}/", address.port())
+    } else {
+        format!("http://{address}/")
+    }
+}
+
+fn bind_error(error: &std::io::Error, address: SocketAddr) -> anyhow::Error {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::AddrInUse => anyhow::anyhow!(
+            "{address} is already in use by another program; stop it or choose another address with --listen or CHORUS_LISTEN"
+        ),
+        ErrorKind::PermissionDenied => anyhow::anyhow!(
+            "not allowed to listen on {address} (ports below 1024 need privileges); choose another with --listen or CHORUS_LISTEN"
+        ),
+        ErrorKind::AddrNotAvailable => anyhow::anyhow!(
+            "{address} is not an address of this machine; choose another with --listen or CHORUS_LISTEN"
+        ),
+        _ => anyhow::anyhow!("cannot listen on {address}: {error}"),
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,128 @@
+//! Turns flags and environment variables into checked settings. Every message names the flag and its
+//! variable, and what a valid value looks like.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::cli::{DatabaseArgs, ServeArgs};
+
+/// Which database to use.
+#[derive(Debug, Clone)]
+pub enum DatabaseLocation {
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (it may hold a password: never print it).
+    Postgres(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseLocation,
+    pub public_url: Option<url::Url>,
+    pub trust_proxy_headers: bool,
+    pub worker_concurrency: usize,
+    pub shutdown_grace: Duration,
+}
+
+pub fn data_dir(args: &DatabaseArgs) -> anyhow::Result<PathBuf> {
+    if args.data_dir.trim().is_empty() {
+        bail!("--data-dir / CHORUS_DATA_DIR is empty; give a folder such as ./chorus-data");
+    }
+    Ok(PathBuf::from(&args.data_dir))
+}
+
+/// The database named by `--database-url`, chosen by its scheme, or the SQLite file in the data folder.
+pub fn database_location(args: &DatabaseArgs) -> anyhow::Result<DatabaseLocation> {
+    let dir = data_dir(args)?;
+    let Some(raw) = args.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(DatabaseLocation::Sqlite(dir.join("chorus.db")));
+    };
+    let scheme = raw.split_once("://").map(|(s, _)| s).or_else(|| raw.split_once(':').map(|(s, _)| s));
+    match scheme {
+        Some("postgres" | "postgresql") => {
+            url::Url::parse(raw).map_err(|e| {
+                anyhow::anyhow!("--database-url / CHORUS_DATABASE_URL is not a valid URL ({e}); expected postgres://user:password@host:5432/database")
+            })?;
+            Ok(DatabaseLocation::Postgres(raw.to_string()))
+        }
+        Some("sqlite") => {
+            let path = raw.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                bail!("--database-url / CHORUS_DATABASE_URL names no file; expected sqlite://path/to/chorus.db");
+            }
+            Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
+        }
+        Some(other) => bail!(
+            "--database-url / CHORUS_DATABASE_URL uses '{other}', which Chorus does not support; use postgres://… or sqlite://…"
+        ),
+        None => bail!("--database-url / CHORUS_DATABASE_URL is not a URL; expected postgres://… or sqlite://…"),
+    }
+}
+
+impl ServeSettings {
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            anyhow::anyhow!(
+                "--listen / CHORUS_LISTEN: '{}' is not an address and port such as 127.0.0.1:8080",
+                args.listen
+            )
+        })?;
+        let public_url = match args.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let url = url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .with_context(|| {
+                        format!("--public-url / CHORUS_PUBLIC_URL: '{raw}' is not an http(s) address such as https://chorus.example.com")
+                    })?;
+                Some(url)
+            }
+        };
+        let worker_concurrency =
+            args.worker_concurrency.trim().parse::<usize>().ok().filter(|n| *n <= 256).with_context(|| {
+                format!(
+                    "--worker-concurrency / CHORUS_WORKER_CONCURRENCY: '{}' is not a number from 0 to 256",
+                    args.worker_concurrency
+                )
+            })?;
+        let grace = args.shutdown_grace.trim().parse::<u64>().ok().filter(|n| *n <= 3600).with_context(|| {
+            format!(
+                "--shutdown-grace / CHORUS_SHUTDOWN_GRACE: '{}' is not a number of seconds from 0 to 3600",
+                args.shutdown_grace
+            )
+        })?;
+        Ok(Self {
+            listen,
+            data_dir: data_dir(&args.database)?,
+            database: database_location(&args.database)?,
+            public_url,
+            trust_proxy_headers: args.trust_proxy_headers,
+            worker_concurrency,
+            shutdown_grace: Duration::from_secs(grace),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(url: Option<&str>) -> anyhow::Result<DatabaseLocation> {
+        database_location(&DatabaseArgs { data_dir: "data".into(), database_url: url.map(str::to_string) })
+    }
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert!(matches!(db(None), Ok(DatabaseLocation::Sqlite(p)) if p == PathBuf::from("data/chorus.db")));
+        assert!(matches!(db(Some("postgres://u:p@h:5432/d")), Ok(DatabaseLocation::Postgres(_))));
+        assert!(matches!(db(Some("sqlite://x/y.db")), Ok(DatabaseLocation::Sqlite(p)) if p == PathBuf::from("x/y.db")));
+        let err = db(Some("mysql://h/d")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("'mysql'") && err.contains("CHORUS_DATABASE_URL"), "{err}");
+    }
+}
