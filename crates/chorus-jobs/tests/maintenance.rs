@@ -1,4 +1,7 @@
 //! The built-in maintenance job against a real SQLite store.
+//!
+//! Test code may panic on set-up failures, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,7 @@
 //! The worker against a real SQLite queue.
+//!
+//! Test code may panic on set-up failures, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

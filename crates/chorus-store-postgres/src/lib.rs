@@ -116,6 +116,9 @@ impl PgStore {
             .filter(|m| !applied.iter().any(|a| a.version == m.version))
             .count();
         migrator.run(&mut *conn).await.map_err(|e| self.migrate_error(e))?;
+        if pending > 0 {
+            tracing::info!(applied = pending, target = %self.target, "applied database migrations");
+        }
         Ok(u32::try_from(pending).unwrap_or(u32::MAX))
     }
 
@@ -138,6 +141,10 @@ impl PgStore {
         match e {
             MigrateError::VersionMissing(version) => StoreError::TooNew(version),
             MigrateError::Execute(e) => db_error(e),
+            MigrateError::ExecuteMigration(e, version) => match db_error(e) {
+                unavailable @ StoreError::Unavailable(_) => unavailable,
+                other => StoreError::Other(format!("migration {version} failed: {other}")),
+            },
             MigrateError::VersionMismatch(version) => StoreError::Corrupt(format!(
                 "migration {version} in the database differs from the one this version of Chorus ships"
             )),

@@ -45,7 +45,9 @@ impl JobSignal {
         if timeout.is_zero() {
             return;
         }
-        let deadline = Instant::now() + timeout;
+        // A caller may ask to wait "forever" (`Duration::MAX`), which `Instant` cannot represent.
+        let now = Instant::now();
+        let deadline = now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
         // Registered before queueing for the listener, so a wake-up given while we queue is not missed.
         let heard = self.heard.notified();
         tokio::pin!(heard);

@@ -2,6 +2,9 @@
 //! database), connection errors, and migrations run by a newer Chorus. Behaviour shared with SQLite is
 //! tested by the storage suite in `chorus-testkit`.
 
+// Helpers outside the `#[test]` functions panic on set-up failures too.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,1 +1,165 @@
-//! (being written)
+//! `spawn_app()`: a real Chorus on its own port with its own empty database, for one test.
+//!
+//! The server runs inside the test's runtime, so it stops with the test. Helpers create people and API
+//! tokens directly through the store, which is quicker than clicking through the pages and lets each test
+//! start from the situation it is about.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chorus_domain::{
+    ApiTokenId, Client, ClientAccess, ClientId, Email, NewClient, Organization, OrganizationName, Person, PersonName,
+    Role, TokenScope,
+};
+use chorus_secrets::{Keyring, SecretKey};
+use chorus_store::{ApiToken, NewPerson, Store};
+use chorus_web::{AppState, WebConfig};
+
+/// Which database the app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub state: AppState,
+}
+
+/// The password every person made by [`TestApp::person_with_password`] has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A Chorus on SQLite.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Backend::Sqlite).await
+}
+
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(backend, WebConfig::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
+    let store = match backend {
+        Backend::Sqlite => crate::sqlite::fresh_store().await,
+        Backend::Postgres => crate::postgres::fresh_store().await,
+    };
+    let keyring = Arc::new(Keyring::new(SecretKey::generate()));
+    let state = AppState::new(store.clone(), keyring, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("cannot bind a loopback port");
+    let port = listener.local_addr().expect("no local address").port();
+    let app = chorus_web::app(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("server failed");
+    });
+    TestApp { address: format!("http://127.0.0.1:{port}"), store, state }
+}
+
+/// Someone in the app, with an API token to act as them.
+#[derive(Debug, Clone)]
+pub struct TestPerson {
+    pub person: Person,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// An HTTP client that keeps cookies, like a browser, and does not follow redirects (tests look at them).
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("cannot build an HTTP client")
+    }
+
+    /// An organization with its owner, who gets a read-write API token.
+    pub async fn organization(&self, name: &str) -> (Organization, TestPerson) {
+        let owner = new_person(&format!("owner@{}.example", slug(name)), "Owner", Role::Owner, ClientAccess::All, None);
+        let (org, person) = self
+            .store
+            .create_organization(&OrganizationName::parse(name).expect("bad organization name"), owner)
+            .await
+            .expect("cannot create organization");
+        let token = self.token_for(&person, TokenScope::Write).await;
+        (org, TestPerson { person, token })
+    }
+
+    pub async fn client(&self, org: &Organization, name: &str) -> Client {
+        let new = NewClient {
+            name: chorus_domain::ClientName::parse(name).expect("bad client name"),
+            time_zone: chorus_domain::TimeZone::parse("Europe/Berlin").expect("bad zone"),
+            office_hours: Default::default(),
+            brand_notes: Default::default(),
+        };
+        self.store.create_client(org.id, new, None).await.expect("cannot create client")
+    }
+
+    /// A person with a read-write token; `email` must be unique in the installation.
+    pub async fn person(&self, org: &Organization, email: &str, role: Role, access: ClientAccess) -> TestPerson {
+        let person = self
+            .store
+            .create_person(org.id, new_person(email, email.split('@').next().unwrap_or("Someone"), role, access, None))
+            .await
+            .expect("cannot create person");
+        let token = self.token_for(&person, TokenScope::Write).await;
+        TestPerson { person, token }
+    }
+
+    /// A person who can sign in with [`PASSWORD`].
+    pub async fn person_with_password(&self, org: &Organization, email: &str, role: Role, access: ClientAccess) -> Person {
+        let password = chorus_domain::Password::parse(PASSWORD).expect("bad password");
+        let hash = chorus_web::auth::password::hash(&password).await.expect("cannot hash");
+        self.store
+            .create_person(org.id, new_person(email, "Signed In", role, access, Some(hash)))
+            .await
+            .expect("cannot create person")
+    }
+
+    pub async fn token_for(&self, person: &Person, scope: TokenScope) -> String {
+        let (secret, prefix) = chorus_web::auth::tokens::new_api_token();
+        let token = ApiToken {
+            id: ApiTokenId::new(),
+            organization_id: person.organization_id,
+            person_id: person.id,
+            name: "test".into(),
+            scope,
+            prefix,
+            created_at: chrono::Utc::now(),
+            last_used_at: None,
+            expires_at: None,
+            revoked_at: None,
+        };
+        self.store.create_api_token(&token, &chorus_web::auth::tokens::hash(&secret)).await.expect("cannot create token");
+        secret
+    }
+
+    /// A request with `token` as its bearer.
+    pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new().request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(token)
+    }
+}
+
+/// Access to exactly these clients.
+pub fn only(ids: &[ClientId]) -> ClientAccess {
+    ClientAccess::Only(ids.iter().copied().collect())
+}
+
+fn new_person(email: &str, name: &str, role: Role, access: ClientAccess, hash: Option<String>) -> NewPerson {
+    NewPerson {
+        email: Email::parse(email).expect("bad e-mail"),
+        name: PersonName::parse(name).expect("bad name"),
+        role,
+        client_access: access,
+        password_hash: hash,
+    }
+}
+
+fn slug(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+}

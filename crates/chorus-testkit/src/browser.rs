@@ -208,9 +208,17 @@ impl Browser {
     // ---- navigation and reading ---------------------------------------------------------------------------
 
     /// Loads `url` and waits for it to finish loading.
+    /// Loads `url` and waits for it to finish loading. Fails when the browser could not reach it at all (an HTTP
+    /// error status still counts as a page).
     pub async fn goto(&self, url: &str) -> Result<()> {
         let result = self.client.goto(url).await;
-        self.explain(result, || format!("goto({url:?}) failed")).await
+        self.explain(result, || format!("goto({url:?}) failed")).await?;
+        // WebDriver reports the requested URL even when Chromium shows its own "can't be reached" page instead.
+        let location = self.client.execute("return location.href;", vec![]).await;
+        if location.is_ok_and(|location| location.as_str().is_some_and(|href| href.starts_with("chrome-error:"))) {
+            return Err(self.failure(format!("goto({url:?}): the browser could not load it")).await);
+        }
+        Ok(())
     }
 
     /// Goes back one page in history.
@@ -576,14 +584,21 @@ impl Browser {
             });
         }
 
-        let quoted = |key: &str| {
+        let list = |key: &str, quote: bool| {
             let items: Vec<String> = result
                 .get(key)
                 .and_then(Json::as_array)
-                .map(|items| items.iter().filter_map(Json::as_str).map(|s| format!("{s:?}")).collect())
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .map(|s| if quote { format!("{s:?}") } else { s.to_owned() })
+                        .collect()
+                })
                 .unwrap_or_default();
             if items.is_empty() { "none".to_owned() } else { items.join(", ") }
         };
+        let quoted = |key: &str| list(key, true);
         let mut message = match kind {
             Kind::Control => format!(
                 "{verb}({wanted:?}): no form control is labelled {wanted:?}, and no element matches it as a CSS \
@@ -597,7 +612,7 @@ impl Browser {
                 format!("{verb}({wanted:?}): no link reads {wanted:?}. Links on the page: {}.", quoted("names"))
             }
         };
-        let unnamed = quoted("unnamed");
+        let unnamed = list("unnamed", false);
         if unnamed != "none" {
             let _ = write!(message, " Without an accessible name (fix the page): {unnamed}.");
         }
@@ -882,15 +897,34 @@ fn indent(text: &str) -> String {
 }
 
 /// A minimal HTTP/1.1 exchange with chromedriver for the places where no async runtime can be relied on (start-up
-/// from a plain thread, and `Drop`).
+/// from a plain thread, and `Drop`). Returns the response body.
 fn http_blocking(addr: SocketAddr, method: &str, path: &str, timeout: Duration) -> std::io::Result<String> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    Ok(response)
+    // chromedriver answers "Connection: close" but keeps the socket open, so the body ends at Content-Length, not EOF.
+    let mut response = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    loop {
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            break;
+        }
+        response.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&response);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end].lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+            });
+            if length.is_some_and(|length| response.len() >= end + 4 + length) {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&response);
+    Ok(text.split_once("\r\n\r\n").map_or(String::new(), |(_, body)| body.to_owned()))
 }
 
 // ---- page scripts -----------------------------------------------------------------------------------------

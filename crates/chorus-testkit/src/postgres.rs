@@ -25,6 +25,8 @@ use chorus_store_postgres::PgStore;
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnection;
 
+use crate::storage_suite::FUTURE_MIGRATION;
+
 /// What to tell someone whose machine has no PostgreSQL.
 const INSTALL_HINT: &str = "run scripts/test.sh, which installs Debian's postgresql package";
 /// Debian installs each major version under `<this>/<version>/bin`, and puts only wrappers on PATH.
@@ -97,6 +99,20 @@ pub async fn fresh_store() -> Arc<dyn Store> {
 pub async fn fresh_pg_store() -> PgStore {
     let url = fresh_database().await;
     PgStore::connect(&url).await.expect("cannot connect to a fresh test database")
+}
+
+/// Records [`FUTURE_MIGRATION`] as applied in the database at `url`, as a newer Chorus would have left it.
+pub async fn add_future_migration(url: &str) {
+    let mut conn = PgConnection::connect(url).await.expect("cannot connect to the test database");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, 'from a newer Chorus', TRUE, '\\x00', 0)",
+    )
+    .bind(FUTURE_MIGRATION)
+    .execute(&mut conn)
+    .await
+    .expect("cannot record a future migration");
+    let _ = conn.close().await;
 }
 
 async fn start() -> Result<Cluster, String> {

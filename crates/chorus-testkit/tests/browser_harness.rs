@@ -33,7 +33,7 @@ fn escape(text: &str) -> String {
 async fn hello(Form(form): Form<HashMap<String, String>>) -> Html<String> {
     let name = form.get("name").map(String::as_str).unwrap_or_default();
     let mut greeting = format!("Hello, {name}!");
-    if form.get("loud").is_some() {
+    if form.contains_key("loud") {
         greeting = greeting.to_uppercase();
     }
     let colour = form.get("colour").map(String::as_str).unwrap_or("none");

@@ -23,6 +23,8 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("{0}")]
     BadRequest(String),
+    #[error("this method is not allowed here; /api/v1/openapi.json lists what each route accepts")]
+    MethodNotAllowed,
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
     #[error("something went wrong on our side; it has been logged")]
@@ -39,6 +41,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -64,6 +67,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::TooManyAttempts { .. } => "too-many-attempts",
             AppError::BadRequest(_) => "bad-request",
+            AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }

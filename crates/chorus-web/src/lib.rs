@@ -72,6 +72,9 @@ impl AppState {
 /// The whole application: API, pages, assets and operational endpoints, with request metrics around them.
 pub fn app(state: AppState) -> Router {
     let (api_router, _) = api::router().split_for_parts();
+    let api_router = api_router
+        .fallback(|| async { AppError::NotFound("API route") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     Router::new()
         .nest("/api/v1", api_router)
         .merge(pages::router(state.clone()))

@@ -36,8 +36,8 @@ pub async fn open(location: &DatabaseLocation) -> anyhow::Result<(Arc<dyn Store>
             Ok((Arc::new(store), applied))
         }
         DatabaseLocation::Postgres(url) => {
-            let store = PgStore::connect(url).await.map_err(|e| explain(e, "PostgreSQL"))?;
-            let applied = store.migrate().await.map_err(|e| explain(e, "PostgreSQL"))?;
+            let store = PgStore::connect(url).await.map_err(explain_postgres)?;
+            let applied = store.migrate().await.map_err(explain_postgres)?;
             Ok((Arc::new(store), applied))
         }
     }
@@ -47,6 +47,16 @@ fn explain(error: StoreError, what: &str) -> anyhow::Error {
     match error {
         StoreError::TooNew(_) | StoreError::Unavailable(_) | StoreError::ReadOnly(_) => anyhow::anyhow!("{error}"),
         other => anyhow::anyhow!("cannot open the database {what}: {other}"),
+    }
+}
+
+/// Like [`explain`], and says where to look when PostgreSQL is out of reach or turns us away.
+fn explain_postgres(error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::Unavailable(_) => anyhow::anyhow!(
+            "{error}; check that PostgreSQL is running there and that --database-url / CHORUS_DATABASE_URL is right"
+        ),
+        other => explain(other, "PostgreSQL"),
     }
 }
 

@@ -47,7 +47,8 @@ fn main() -> ExitCode {
         Err(e) => {
             // `{:#}` joins the causes on one line: "cannot open the database: …: permission denied".
             eprintln!("chorus: error: {e:#}");
-            ExitCode::FAILURE
+            // A value Chorus cannot use is a usage error, like clap's; restarting will not fix it.
+            if e.is::<settings::BadSetting>() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

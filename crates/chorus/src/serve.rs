@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chorus_jobs::{Registry, Worker, WorkerConfig, ensure_maintenance_scheduled};
-use chorus_secrets::Keyring;
+use chorus_secrets::{Keyring, SecretError};
 use chorus_web::{AppState, WebConfig};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::ServeArgs;
 use crate::database;
-use crate::settings::{DatabaseLocation, ServeSettings};
+use crate::settings::{DatabaseLocation, ServeSettings, bad};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = ServeSettings::from_args(&args)?;
@@ -25,8 +25,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database::prepare_data_dir(&settings.data_dir)?;
     }
     let (keyring, key_source) =
-        Keyring::from_env_or_file(secret_key.as_deref(), old_keys.as_deref(), &settings.data_dir)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Keyring::from_env_or_file(secret_key.as_deref(), old_keys.as_deref(), &settings.data_dir).map_err(|e| match e {
+            // A key given in the environment that does not parse is a setting to fix.
+            SecretError::InvalidKey { .. } => bad(e.to_string()),
+            other => anyhow::anyhow!("{other}"),
+        })?;
 
     let (store, applied) = database::open(&settings.database).await?;
     let listener = TcpListener::bind(settings.listen).await.map_err(|e| bind_error(&e, settings.listen))?;

@@ -5,9 +5,34 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-
 use crate::cli::{DatabaseArgs, ServeArgs};
+
+/// A flag or environment variable with a value Chorus cannot use. Like clap's own usage errors it makes the
+/// process exit with code 2, so a supervisor can tell "fix the configuration" (restarting will not help) from
+/// a failure at run time (exit code 1), e.g. with systemd's `RestartPreventExitStatus=2`.
+#[derive(Debug)]
+pub struct BadSetting(pub String);
+
+impl std::fmt::Display for BadSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadSetting {}
+
+/// Returns early with a [`BadSetting`] built like `format!`.
+macro_rules! bad_setting {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new($crate::settings::BadSetting(format!($($arg)*))))
+    };
+}
+pub(crate) use bad_setting;
+
+/// A [`BadSetting`] as an `anyhow::Error`, for `map_err`.
+pub fn bad(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadSetting(message.into()))
+}
 
 /// Which database to use.
 #[derive(Debug, Clone)]
@@ -30,7 +55,7 @@ pub struct ServeSettings {
 
 pub fn data_dir(args: &DatabaseArgs) -> anyhow::Result<PathBuf> {
     if args.data_dir.trim().is_empty() {
-        bail!("--data-dir / CHORUS_DATA_DIR is empty; give a folder such as ./chorus-data");
+        bad_setting!("--data-dir / CHORUS_DATA_DIR is empty; give a folder such as ./chorus-data");
     }
     Ok(PathBuf::from(&args.data_dir))
 }
@@ -45,7 +70,7 @@ pub fn database_location(args: &DatabaseArgs) -> anyhow::Result<DatabaseLocation
     match scheme {
         Some("postgres" | "postgresql") => {
             url::Url::parse(raw).map_err(|e| {
-                anyhow::anyhow!("--database-url / CHORUS_DATABASE_URL is not a valid URL ({e}); expected postgres://user:password@host:5432/database")
+                bad(format!("--database-url / CHORUS_DATABASE_URL is not a valid URL ({e}); expected postgres://user:password@host:5432/database"))
             })?;
             Ok(DatabaseLocation::Postgres(raw.to_string()))
         }
@@ -53,24 +78,24 @@ pub fn database_location(args: &DatabaseArgs) -> anyhow::Result<DatabaseLocation
             let path = raw.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() {
-                bail!("--database-url / CHORUS_DATABASE_URL names no file; expected sqlite://path/to/chorus.db");
+                bad_setting!("--database-url / CHORUS_DATABASE_URL names no file; expected sqlite://path/to/chorus.db");
             }
             Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
         }
-        Some(other) => bail!(
+        Some(other) => bad_setting!(
             "--database-url / CHORUS_DATABASE_URL uses '{other}', which Chorus does not support; use postgres://… or sqlite://…"
         ),
-        None => bail!("--database-url / CHORUS_DATABASE_URL is not a URL; expected postgres://… or sqlite://…"),
+        None => bad_setting!("--database-url / CHORUS_DATABASE_URL is not a URL; expected postgres://… or sqlite://…"),
     }
 }
 
 impl ServeSettings {
     pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
         let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
-            anyhow::anyhow!(
+            bad(format!(
                 "--listen / CHORUS_LISTEN: '{}' is not an address and port such as 127.0.0.1:8080",
                 args.listen
-            )
+            ))
         })?;
         let public_url = match args.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             None => None,
@@ -78,24 +103,24 @@ impl ServeSettings {
                 let url = url::Url::parse(raw)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                    .with_context(|| {
-                        format!("--public-url / CHORUS_PUBLIC_URL: '{raw}' is not an http(s) address such as https://chorus.example.com")
+                    .ok_or_else(|| {
+                        bad(format!("--public-url / CHORUS_PUBLIC_URL: '{raw}' is not an http(s) address such as https://chorus.example.com"))
                     })?;
                 Some(url)
             }
         };
         let worker_concurrency =
-            args.worker_concurrency.trim().parse::<usize>().ok().filter(|n| *n <= 256).with_context(|| {
-                format!(
+            args.worker_concurrency.trim().parse::<usize>().ok().filter(|n| *n <= 256).ok_or_else(|| {
+                bad(format!(
                     "--worker-concurrency / CHORUS_WORKER_CONCURRENCY: '{}' is not a number from 0 to 256",
                     args.worker_concurrency
-                )
+                ))
             })?;
-        let grace = args.shutdown_grace.trim().parse::<u64>().ok().filter(|n| *n <= 3600).with_context(|| {
-            format!(
+        let grace = args.shutdown_grace.trim().parse::<u64>().ok().filter(|n| *n <= 3600).ok_or_else(|| {
+            bad(format!(
                 "--shutdown-grace / CHORUS_SHUTDOWN_GRACE: '{}' is not a number of seconds from 0 to 3600",
                 args.shutdown_grace
-            )
+            ))
         })?;
         Ok(Self {
             listen,
@@ -122,7 +147,9 @@ mod tests {
         assert!(matches!(db(None), Ok(DatabaseLocation::Sqlite(p)) if p == PathBuf::from("data/chorus.db")));
         assert!(matches!(db(Some("postgres://u:p@h:5432/d")), Ok(DatabaseLocation::Postgres(_))));
         assert!(matches!(db(Some("sqlite://x/y.db")), Ok(DatabaseLocation::Sqlite(p)) if p == PathBuf::from("x/y.db")));
-        let err = db(Some("mysql://h/d")).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = db(Some("mysql://h/d")).err();
+        assert!(err.as_ref().is_some_and(|e| e.is::<BadSetting>()), "{err:?}");
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("'mysql'") && err.contains("CHORUS_DATABASE_URL"), "{err}");
     }
 }
