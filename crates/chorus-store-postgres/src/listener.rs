@@ -61,36 +61,54 @@ impl JobSignal {
     async fn listen_until(&self, deadline: Instant) {
         let mut slot = self.listener.lock().await;
         if slot.is_none() {
-            match tokio::time::timeout_at(deadline, self.listen()).await {
-                Ok(Ok(listener)) => *slot = Some(listener),
-                Ok(Err(error)) => {
-                    drop(slot);
-                    tracing::warn!(target = %self.target, %error, "cannot listen for new jobs; polling instead");
-                    tokio::time::sleep_until(deadline).await;
-                    return;
-                }
-                Err(_) => return,
-            }
+            *slot = self.listen_by(deadline).await;
         }
-        let Some(listener) = slot.as_mut() else { return };
+        let Some(listener) = slot.as_mut() else {
+            drop(slot);
+            tokio::time::sleep_until(deadline).await;
+            return;
+        };
         match tokio::time::timeout_at(deadline, listener.try_recv()).await {
             // Nothing was enqueued in time.
             Err(_) => {}
-            // `Some`: a job was enqueued. `None`: the connection dropped and was made again, so notifications
+            // `Some`: a job was enqueued. `None`: the connection dropped and sqlx made it again, so wake-ups
             // may have been missed; looking for jobs once is cheap. Either way, wake everyone waiting.
             Ok(Ok(_)) => {
                 // Jobs enqueued together arrive as several notifications; one wake-up covers them all.
                 while listener.next_buffered().is_some() {}
                 self.heard.notify_waiters();
             }
+            // E.g. the server restarted or an administrator ended the session.
             Ok(Err(error)) => {
                 *slot = None;
-                drop(slot);
-                if !self.pool.is_closed() {
-                    tracing::warn!(target = %self.target, %error, "lost the connection listening for new jobs");
-                    tokio::time::sleep_until(deadline).await;
+                if self.pool.is_closed() {
+                    return;
+                }
+                tracing::info!(target = %self.target, %error, "lost the connection listening for new jobs");
+                match self.listen_by(deadline).await {
+                    // Jobs enqueued while nobody listened sent their wake-up into the void: look for them now.
+                    Some(listener) => {
+                        *slot = Some(listener);
+                        self.heard.notify_waiters();
+                    }
+                    None => {
+                        drop(slot);
+                        tokio::time::sleep_until(deadline).await;
+                    }
                 }
             }
+        }
+    }
+
+    /// A new listener, or `None` (saying why in the log) when none can be made before `deadline`.
+    async fn listen_by(&self, deadline: Instant) -> Option<PgListener> {
+        match tokio::time::timeout_at(deadline, self.listen()).await {
+            Ok(Ok(listener)) => Some(listener),
+            Ok(Err(error)) => {
+                tracing::warn!(target = %self.target, %error, "cannot listen for new jobs; polling instead");
+                None
+            }
+            Err(_) => None,
         }
     }
 

@@ -164,3 +164,48 @@ async fn a_database_migrated_by_a_newer_chorus_is_refused() {
     let again = tokio::time::timeout(Duration::from_secs(10), store.migrate()).await.unwrap();
     assert!(matches!(again, Err(StoreError::TooNew(_))));
 }
+
+#[tokio::test]
+async fn a_missing_database_is_named() {
+    let url = chorus_testkit::postgres::database_url("missing");
+    match PgStore::connect(&url).await {
+        Err(StoreError::Unavailable(message)) => {
+            assert!(message.starts_with("cannot connect to PostgreSQL at 127.0.0.1:"), "{message}");
+            assert!(message.ends_with(": database \"missing\" does not exist"), "{message}");
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+/// Whether a wait of `waiting` ends while `enqueuer` keeps enqueueing (for up to ten seconds).
+async fn woken_by_enqueue(waiting: Arc<PgStore>, enqueuer: &PgStore) -> bool {
+    let waiter = tokio::spawn(async move { waiting.wait_for_jobs(Duration::from_secs(60)).await });
+    for _ in 0..50 {
+        if waiter.is_finished() {
+            return true;
+        }
+        enqueuer.enqueue_job(&job("wake")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    waiter.is_finished()
+}
+
+#[tokio::test]
+async fn listening_survives_a_lost_connection() {
+    let url = fresh_database().await;
+    let waiting = Arc::new(PgStore::connect(&url).await.unwrap());
+    let other = PgStore::connect(&url).await.unwrap();
+    assert!(woken_by_enqueue(waiting.clone(), &other).await, "the first wait listens");
+
+    // What a server restart or an administrator does to the listening session.
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(other.pool())
+    .await
+    .unwrap();
+    assert_eq!(ended, vec![true]);
+
+    assert!(woken_by_enqueue(waiting.clone(), &other).await, "a later wait listens again");
+}

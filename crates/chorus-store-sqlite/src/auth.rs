@@ -252,7 +252,7 @@ impl AuthStore for SqliteStore {
         // Marking it accepted first, under the write lock, is what makes a second acceptance find nothing.
         let sql = format!(
             "UPDATE invitations SET accepted_at = ? \
-             WHERE id = ? AND revoked_at IS NULL AND expires_at > ? \
+             WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? \
              RETURNING {INVITATION_COLUMNS}"
         );
         let invitation = sqlx::query_as::<_, InvitationRow>(&sql)

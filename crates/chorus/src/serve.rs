@@ -16,6 +16,8 @@ use crate::settings::{DatabaseLocation, ServeSettings, bad};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = ServeSettings::from_args(&args)?;
+    // Listening first: a port in use is reported before anything touches the data folder or the database.
+    let listener = TcpListener::bind(settings.listen).await.map_err(|e| bind_error(&e, settings.listen))?;
 
     // The key file lives in the data folder; with CHORUS_SECRET_KEY set (several processes on one
     // PostgreSQL must share a key) the folder is not needed.
@@ -32,7 +34,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })?;
 
     let (store, applied) = database::open(&settings.database).await?;
-    let listener = TcpListener::bind(settings.listen).await.map_err(|e| bind_error(&e, settings.listen))?;
     let address = listener.local_addr().unwrap_or(settings.listen);
     tracing::info!(backend = store.backend().as_str(), migrations_applied = applied, "database ready");
     tracing::info!(key_id = %keyring.current_key_id(), "secrets are encrypted with the key from {key_source}");

@@ -23,6 +23,7 @@ use crate::AppState;
         description = "Manage clients, people and content of a Chorus installation. Authenticate with a personal API token (`Authorization: Bearer chorus_pat_…`, created under Settings → API tokens). Errors are RFC 9457 problem documents; lists are paginated with `limit` and the `next_cursor` of the previous page.",
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only")
     ),
+    servers((url = "/api/v1", description = "This installation")),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
     tags(

@@ -1,0 +1,175 @@
+//! Tenant isolation, walked over every route of the OpenAPI document: someone who works on client A — a
+//! staff member limited to A, and a client user of A — can neither read nor change anything of client B.
+//!
+//! New routes are covered automatically; a route with a path parameter this test does not know fails the
+//! test until the parameter is mapped to an object of client B below.
+
+use chorus_domain::{InvitationId, Role, TokenScope};
+use chorus_store::{ApiToken, Invitation};
+use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app_on};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Everything of client B that A's people must not reach.
+struct ClientB {
+    client: chorus_domain::Client,
+    user: TestPerson,
+    invitation: Invitation,
+    token: ApiToken,
+}
+
+impl ClientB {
+    fn ids(&self) -> Vec<String> {
+        vec![
+            self.client.id.to_string(),
+            self.user.person.id.to_string(),
+            self.invitation.id.to_string(),
+            self.token.id.to_string(),
+        ]
+    }
+
+    fn object_for(&self, parameter: &str) -> String {
+        match parameter {
+            "client_id" => self.client.id.to_string(),
+            "person_id" => self.user.person.id.to_string(),
+            "invitation_id" => self.invitation.id.to_string(),
+            "token_id" => self.token.id.to_string(),
+            other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
+        }
+    }
+}
+
+async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &TestPerson) -> ClientB {
+    let client = app.client(org, "Bravo").await;
+    let user = app.person(org, "bea@bravo.example", Role::Client, only(&[client.id])).await;
+    let invitation = Invitation {
+        id: InvitationId::new(),
+        organization_id: org.id,
+        email: chorus_domain::Email::parse("ben@bravo.example").unwrap(),
+        name: chorus_domain::PersonName::parse("Ben").unwrap(),
+        role: Role::Client,
+        client_access: only(&[client.id]),
+        invited_by: owner.person.id,
+        created_at: chrono::Utc::now(),
+        expires_at: chrono::Utc::now() + chrono::Duration::days(7),
+    };
+    app.store.create_invitation(&invitation, b"secret-of-ben").await.unwrap();
+    app.token_for(&user.person, TokenScope::Write).await;
+    let token = app.store.list_api_tokens(org.id, user.person.id).await.unwrap().remove(0);
+    ClientB { client, user, invitation, token }
+}
+
+/// A body that would take over B's objects if any handler accepted it.
+fn hostile_body(b: &ClientB) -> Value {
+    json!({
+        "name": "Taken over",
+        "time_zone": "UTC",
+        "email": "intruder@evil.example",
+        "role": "client",
+        "client_access": {"kind": "only", "client_ids": [b.client.id]},
+        "deactivated": true,
+        "scope": "write",
+    })
+}
+
+async fn walk_every_route(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let a = app.client(&org, "Alpha").await;
+    let b = client_b(&app, &org, &owner).await;
+    let actors = [
+        ("a manager limited to client A", app.person(&org, "max@northwind.example", Role::Manager, only(&[a.id])).await),
+        ("a client user of client A", app.person(&org, "ann@alpha.example", Role::Client, only(&[a.id])).await),
+    ];
+
+    let document = serde_json::to_value(chorus_web::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let parameters: Vec<&str> =
+                path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect();
+            let mut concrete = path.clone();
+            for p in &parameters {
+                concrete = concrete.replace(&format!("{{{p}}}"), &b.object_for(p));
+            }
+            for (who, actor) in &actors {
+                let mut request = app.api(method.clone(), &concrete, &actor.token);
+                if matches!(method, Method::POST | Method::PATCH | Method::PUT) {
+                    request = request.json(&hostile_body(&b));
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                let body = response.text().await.unwrap();
+                if !parameters.is_empty() {
+                    assert!(
+                        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+                        "{method} {path} as {who} on client B's object answered {status}: {body}"
+                    );
+                }
+                // Whatever the route, nothing of B comes back (the id we sent is not echoed either).
+                for id in b.ids() {
+                    assert!(!body.contains(&id), "{method} {path} as {who} revealed {id} of client B: {body}");
+                }
+                assert!(!status.is_server_error(), "{method} {path} as {who}: {status} {body}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "the walk covered only {checked} requests; did the document lose its routes?");
+
+    // And nothing of B changed.
+    let client = app.store.client(org.id, b.client.id).await.unwrap();
+    assert_eq!(client.name.as_str(), "Bravo");
+    assert!(client.archived_at.is_none());
+    let user = app.store.person(org.id, b.user.person.id).await.unwrap();
+    assert!(user.is_active());
+    assert_eq!(user.client_access, only(&[b.client.id]));
+    assert_eq!(user.name, b.user.person.name);
+    let invitations = app.store.list_invitations(org.id).await.unwrap();
+    assert!(invitations.iter().any(|i| i.id == b.invitation.id), "B's invitation still stands");
+    assert!(invitations.iter().all(|i| i.email.as_str() != "intruder@evil.example"), "no invitation into B");
+    let token = app.store.list_api_tokens(org.id, b.user.person.id).await.unwrap().remove(0);
+    assert!(token.revoked_at.is_none());
+    let b_people = app
+        .store
+        .list_people(
+            org.id,
+            &chorus_store::PeopleQuery { client_users_of: only(&[b.client.id]), include_deactivated: true },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(b_people.items.iter().all(|p| p.name.as_str() != "Taken over"));
+    assert_eq!(app.store.organization(org.id).await.unwrap().name.as_str(), "Northwind");
+    // B's own user still works: the walk did not lock B out either.
+    assert_eq!(app.api(Method::GET, "/me", &b.user.token).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn people_of_client_a_reach_nothing_of_client_b_on_sqlite() {
+    walk_every_route(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn people_of_client_a_reach_nothing_of_client_b_on_postgres() {
+    walk_every_route(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn organizations_are_isolated_from_each_other() {
+    let app = spawn_app_on(Backend::Sqlite).await;
+    let (_, owner_1) = app.organization("Northwind").await;
+    let (org_2, _) = app.organization("Southwind").await;
+    let theirs = app.client(&org_2, "Their client").await;
+    for (method, path) in [
+        (Method::GET, format!("/clients/{}", theirs.id)),
+        (Method::PATCH, format!("/clients/{}", theirs.id)),
+        (Method::POST, format!("/clients/{}/archive", theirs.id)),
+    ] {
+        let r = app.api(method.clone(), &path, &owner_1.token).json(&json!({"name": "Mine now"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}: even an owner cannot reach another organization");
+    }
+    let list: Value = app.api(Method::GET, "/clients", &owner_1.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"], json!([]));
+}
