@@ -111,19 +111,7 @@ async fn a_job_enqueued_elsewhere_wakes_a_waiting_worker() {
     let waiting = Arc::new(PgStore::connect(&url).await.unwrap());
     let other = PgStore::connect(&url).await.unwrap();
 
-    // The first wait starts listening; give it a moment so the enqueue below happens while it listens.
-    let waiter = {
-        let waiting = waiting.clone();
-        tokio::spawn(async move {
-            let began = Instant::now();
-            waiting.wait_for_jobs(Duration::from_secs(30)).await;
-            began.elapsed()
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    other.enqueue_job(&job("wake")).await.unwrap();
-    let waited = waiter.await.unwrap();
-    assert!(waited < Duration::from_secs(10), "woke after {waited:?}");
+    assert!(woken_by_enqueue(waiting.clone(), &other).await, "an enqueue by another store did not wake the waiter");
 
     // With nothing enqueued, a wait lasts its timeout.
     let began = Instant::now();
@@ -208,4 +196,25 @@ async fn listening_survives_a_lost_connection() {
     assert_eq!(ended, vec![true]);
 
     assert!(woken_by_enqueue(waiting.clone(), &other).await, "a later wait listens again");
+}
+
+#[tokio::test]
+async fn one_notification_wakes_every_waiter_of_a_process() {
+    let url = fresh_database().await;
+    let waiting = Arc::new(PgStore::connect(&url).await.unwrap());
+    let other = PgStore::connect(&url).await.unwrap();
+    // Listening starts with the first wait; make sure it has before the waiters below line up.
+    assert!(woken_by_enqueue(waiting.clone(), &other).await);
+
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let waiting = waiting.clone();
+            tokio::spawn(async move { waiting.wait_for_jobs(Duration::from_secs(60)).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    other.enqueue_job(&job("wake")).await.unwrap();
+    for waiter in waiters {
+        tokio::time::timeout(Duration::from_secs(10), waiter).await.expect("a waiter slept on").unwrap();
+    }
 }

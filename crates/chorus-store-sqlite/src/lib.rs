@@ -8,7 +8,7 @@
 //!   in time order because every value is UTC and written the same way);
 //! - every query on tenant data filters by `organization_id`, so an id from another organization is simply
 //!   not found;
-//! - a change that takes several statements runs in [`SqliteStore::write_tx`], which takes SQLite's write
+//! - a change that takes several statements runs in `SqliteStore::write_tx`, which takes SQLite's write
 //!   lock up front.
 
 mod auth;

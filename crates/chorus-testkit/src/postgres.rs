@@ -36,7 +36,7 @@ const SUPERUSER: &str = "chorus";
 const TEMPLATE: &str = "chorus_template";
 /// Temporary directories of clusters are named `<this><pid of the test process>-<random>`.
 const DIR_PREFIX: &str = "chorus-pg-";
-/// Long enough for a loaded CI machine; a healthy start takes well under a second.
+/// Long enough for a loaded CI machine; a healthy start takes a few seconds, most of them in initdb.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Cluster {
@@ -182,7 +182,7 @@ async fn start_server(bin: &Path, dir: &Path, data: &Path, as_postgres: bool) ->
             .stdout(log)
             .stderr(log_err);
         let exited = spawn_kept(server);
-        match wait_until_ready(port, &exited).await {
+        match wait_until_ready(port, data, &exited).await {
             Ok(()) => return Ok(port),
             Err(why) => {
                 let log = fs::read_to_string(&log_path).unwrap_or_default();
@@ -218,7 +218,7 @@ fn spawn_kept(mut command: Command) -> Receiver<String> {
 }
 
 /// Waits until the server takes connections, or says why it will not.
-async fn wait_until_ready(port: u16, exited: &Receiver<String>) -> Result<(), String> {
+async fn wait_until_ready(port: u16, data: &Path, exited: &Receiver<String>) -> Result<(), String> {
     let url = format!("postgres://{SUPERUSER}@127.0.0.1:{port}/postgres");
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
@@ -227,9 +227,15 @@ async fn wait_until_ready(port: u16, exited: &Receiver<String>) -> Result<(), St
             Err(TryRecvError::Disconnected) => return Err("its thread is gone".to_string()),
             Err(TryRecvError::Empty) => {}
         }
-        if let Ok(conn) = PgConnection::connect(&url).await {
+        if let Ok(mut conn) = PgConnection::connect(&url).await {
+            // The cluster of another test process may hold the port we picked (ours then exits, unable to
+            // bind it), and it would let us in just the same: make sure this server is ours.
+            let serves: Option<String> =
+                sqlx::query_scalar("SELECT current_setting('data_directory')").fetch_one(&mut conn).await.ok();
             let _ = conn.close().await;
-            return Ok(());
+            if serves.is_some_and(|dir| Path::new(&dir) == data) {
+                return Ok(());
+            }
         }
         if Instant::now() > deadline {
             return Err(format!("not accepting connections after {} s", START_TIMEOUT.as_secs()));

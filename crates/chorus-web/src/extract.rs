@@ -93,6 +93,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters; a malformed id is a 422 problem naming the parameter, like any other bad field.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        use axum::extract::{Path, RawPathParams};
+        let error = match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => return Ok(ApiPath(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => e,
+            Err(other) => return Err(AppError::BadRequest(other.body_text())),
+        };
+        // Ids are parsed by their own types, whose errors do not say which parameter failed; the raw
+        // parameters do.
+        let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+        let named = match error.kind() {
+            ErrorKind::ParseErrorAtKey { key, value, .. } => Some((key.clone(), value.clone())),
+            _ => raw.as_ref().and_then(|r| {
+                let params: Vec<(&str, &str)> = r.iter().collect();
+                match params.as_slice() {
+                    [(key, value)] => Some(((*key).to_string(), (*value).to_string())),
+                    _ => None,
+                }
+            }),
+        };
+        Err(match named {
+            Some((key, value)) => AppError::invalid(&key, format!("'{value}' is not a valid id; ids look like 0193f2c4-…")),
+            None => AppError::BadRequest(error.body_text()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -127,40 +162,5 @@ mod tests {
     #[test]
     fn syntax_errors_are_bad_requests() {
         assert!(matches!(parse_json::<Body>(b"{not json"), Err(AppError::BadRequest(_))));
-    }
-}
-
-/// Path parameters; a malformed id is a 422 problem naming the parameter, like any other bad field.
-pub struct ApiPath<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::path::ErrorKind;
-        use axum::extract::rejection::PathRejection;
-        use axum::extract::{Path, RawPathParams};
-        let error = match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => return Ok(ApiPath(v)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => e,
-            Err(other) => return Err(AppError::BadRequest(other.body_text())),
-        };
-        // Ids are parsed by their own types, whose errors do not say which parameter failed; the raw
-        // parameters do.
-        let raw = RawPathParams::from_request_parts(parts, state).await.ok();
-        let named = match error.kind() {
-            ErrorKind::ParseErrorAtKey { key, value, .. } => Some((key.clone(), value.clone())),
-            _ => raw.as_ref().and_then(|r| {
-                let params: Vec<(&str, &str)> = r.iter().collect();
-                match params.as_slice() {
-                    [(key, value)] => Some(((*key).to_string(), (*value).to_string())),
-                    _ => None,
-                }
-            }),
-        };
-        Err(match named {
-            Some((key, value)) => AppError::invalid(&key, format!("'{value}' is not a valid id; ids look like 0193f2c4-…")),
-            None => AppError::BadRequest(error.body_text()),
-        })
     }
 }

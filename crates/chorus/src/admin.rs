@@ -41,8 +41,8 @@ pub async fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
             if role != Role::Owner {
                 bad_setting!("--role: this installation has no organization yet, so its first person must be an owner");
             }
-            let org_name =
-                OrganizationName::parse(&args.organization).map_err(|e| bad(format!("--organization: {}", message(&e))))?;
+            let org_name = OrganizationName::parse(&args.organization)
+                .map_err(|e| bad(format!("--organization: {}", message(&e))))?;
             store.create_organization(&org_name, new).await.map_err(|e| anyhow::anyhow!("{e}"))?.0
         }
     };

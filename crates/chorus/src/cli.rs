@@ -109,16 +109,122 @@ pub struct CreateUserArgs {
 pub fn report_usage_error(error: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = error.print();
             ExitCode::SUCCESS
         }
-        _ => {
-            let text = error.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("chorus: error: {first} (see `chorus --help`)");
+        // `chorus` or `chorus admin` alone: the help is the most useful answer, but the command did nothing,
+        // which a script must be able to tell.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
             ExitCode::from(2)
         }
+        _ => {
+            eprintln!("chorus: error: {} (see `chorus --help`)", usage_error_line(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// clap's message on one line: the error, what it lists (missing arguments, possible values) and its tip,
+/// without the usage block; a value that came from the flag's environment variable names that too.
+fn usage_error_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let mut line = String::new();
+    // Inside a list such as "the following required arguments were not provided:", one item per line.
+    let mut listing = false;
+    for part in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if part.starts_with("Usage:") || part.starts_with("For more information") {
+            break;
+        }
+        if line.is_empty() {
+            let part = part.strip_prefix("error: ").unwrap_or(part);
+            line.push_str(part);
+            listing = part.ends_with(':');
+        } else if part.starts_with("tip:") {
+            line.push_str("; ");
+            line.push_str(part);
+            listing = false;
+        } else {
+            if listing && !line.ends_with(':') {
+                line.push(',');
+            }
+            line.push(' ');
+            line.push_str(part);
+        }
+    }
+    if line.is_empty() {
+        line.push_str("invalid arguments");
+    }
+    if let Some((flag, variable)) = variable_of_invalid_value(error) {
+        line.push_str(&format!(" (set with --{flag} or {variable})"));
+    }
+    line
+}
+
+/// The flag whose value clap refused and its environment variable, if it has one: the value may have come
+/// from either.
+fn variable_of_invalid_value(error: &clap::Error) -> Option<(String, String)> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(error.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        return None;
+    }
+    // A flag given without a value is refused too, with an empty value; that one came from the command line.
+    if !matches!(error.get(ContextKind::InvalidValue), Some(ContextValue::String(value)) if !value.is_empty()) {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else { return None };
+    // "--log-format <LOG_FORMAT>" → "log-format"
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    fn find(command: &clap::Command, long: &str) -> Option<String> {
+        command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .and_then(|a| a.get_env())
+            .map(|env| env.to_string_lossy().into_owned())
+            .or_else(|| command.get_subcommands().find_map(|sub| find(sub, long)))
+    }
+    find(&<Cli as clap::CommandFactory>::command(), long).map(|variable| (long.to_string(), variable))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_for(args: &[&str]) -> String {
+        match Cli::try_parse_from(std::iter::once("chorus").chain(args.iter().copied())) {
+            Ok(_) => panic!("{args:?} should not parse"),
+            Err(e) => usage_error_line(&e),
+        }
+    }
+
+    #[test]
+    fn usage_errors_keep_what_matters_on_one_line() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["admin", "create-user", "--email", "a@b.example"], &["not provided: --name <NAME>"]),
+            (&["admin", "create-user"], &["not provided: --email <EMAIL>, --name <NAME>"]),
+            (&["serve", "--listn", "x"], &["'--listn'", "tip: a similar argument exists: '--listen'"]),
+            (&["migrat"], &["'migrat'", "tip: a similar subcommand exists: 'migrate'"]),
+            (&["serve", "--log-format", "xml"], &["'xml'", "possible values: human, json", "or CHORUS_LOG_FORMAT"]),
+        ];
+        for (args, expected) in cases {
+            let line = line_for(args);
+            assert!(!line.contains('\n') && !line.contains("Usage"), "{args:?}: {line}");
+            for part in *expected {
+                assert!(line.contains(part), "{args:?}: expected {part:?} in {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_variable_is_named_only_where_the_value_may_have_come_from_it() {
+        let line = line_for(&["admin", "create-user", "--email", "a@b.example", "--name", "A", "--bogus"]);
+        assert!(!line.contains("CHORUS_"), "{line}");
+        let line = line_for(&["serve", "--listen"]);
+        assert!(line.contains("--listen") && !line.contains("CHORUS_LISTEN"), "{line}");
+        let line = line_for(&["serve", "--trust-proxy-headers=maybe", "--log-format=json"]);
+        assert!(!line.contains("CHORUS_"), "{line}");
+        let line = line_for(&["--log-format", "xml", "migrate"]);
+        assert!(line.contains("(set with --log-format or CHORUS_LOG_FORMAT)"), "{line}");
     }
 }

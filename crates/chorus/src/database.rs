@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use chorus_store::{Store, StoreError};
 use chorus_store_postgres::PgStore;
 use chorus_store_sqlite::SqliteStore;
@@ -15,8 +14,10 @@ use crate::settings::{DatabaseLocation, database_location};
 /// rather than a puzzling database error later.
 pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     let shown = dir.display();
-    std::fs::create_dir_all(dir).with_context(|| {
-        format!("cannot create the data folder {shown}; choose another with --data-dir or CHORUS_DATA_DIR")
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data folder {shown} ({e}); create it yourself, fix the permissions of the folder it goes in, or choose another with --data-dir or CHORUS_DATA_DIR"
+        )
     })?;
     let probe = dir.join(".chorus-write-test");
     std::fs::write(&probe, b"ok")

@@ -8,8 +8,9 @@ use crate::cli::LogFormat;
 const DEFAULT_FILTER: &str = "info,sqlx=warn";
 
 pub fn init(format: LogFormat, filter: Option<&str>) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(filter.unwrap_or(DEFAULT_FILTER))
-        .map_err(|e| anyhow::anyhow!("CHORUS_LOG / --log-level: {e}"))?;
+    let filter = EnvFilter::try_new(filter.unwrap_or(DEFAULT_FILTER)).map_err(|e| {
+        anyhow::anyhow!("--log-level / CHORUS_LOG: {e}; give a filter such as info or info,chorus_web=debug")
+    })?;
     // Colours only for a person at a terminal (and not with NO_COLOR): escape codes would litter log files
     // and the journal.
     let builder = tracing_subscriber::fmt()

@@ -27,11 +27,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database::prepare_data_dir(&settings.data_dir)?;
     }
     let (keyring, key_source) =
-        Keyring::from_env_or_file(secret_key.as_deref(), old_keys.as_deref(), &settings.data_dir).map_err(|e| match e {
-            // A key given in the environment that does not parse is a setting to fix.
-            SecretError::InvalidKey { .. } => bad(e.to_string()),
-            other => anyhow::anyhow!("{other}"),
-        })?;
+        Keyring::from_env_or_file(secret_key.as_deref(), old_keys.as_deref(), &settings.data_dir).map_err(
+            |e| match e {
+                // A key given in the environment that does not parse is a setting to fix.
+                SecretError::InvalidKey { .. } => bad(e.to_string()),
+                other => anyhow::anyhow!("{other}"),
+            },
+        )?;
 
     let (store, applied) = database::open(&settings.database).await?;
     let address = listener.local_addr().unwrap_or(settings.listen);

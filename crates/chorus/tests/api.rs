@@ -1,5 +1,7 @@
 //! The JSON API end to end: a real server on SQLite, driven over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
+
 use chorus_domain::{ClientAccess, Role, TokenScope};
 use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
 use reqwest::{Method, StatusCode};
@@ -20,7 +22,8 @@ async fn requests_without_credentials_are_refused_with_a_problem() {
     let (status, body) = problem(response).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["type"], "urn:chorus:problem:unauthenticated");
-    let (status, _) = problem(app.api(Method::GET, "/clients", "chorus_pat_not-a-real-token").send().await.unwrap()).await;
+    let (status, _) =
+        problem(app.api(Method::GET, "/clients", "chorus_pat_not-a-real-token").send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -61,7 +64,8 @@ async fn clients_can_be_created_changed_listed_archived_and_restored() {
         app.api(Method::GET, "/clients?archived=archived", &owner.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed["items"][0]["id"], id.as_str());
     app.api(Method::POST, &format!("/clients/{id}/restore"), &owner.token).send().await.unwrap();
-    let got: Value = app.api(Method::GET, &format!("/clients/{id}"), &owner.token).send().await.unwrap().json().await.unwrap();
+    let got: Value =
+        app.api(Method::GET, &format!("/clients/{id}"), &owner.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(got["archived_at"], Value::Null);
 }
 
@@ -105,7 +109,9 @@ async fn bad_input_is_a_problem_naming_the_field() {
     assert!(body["detail"].as_str().unwrap().contains("'Mars/Base' is not an IANA time zone"), "{body}");
 
     let (_, body) = problem(
-        post(r#"{"name":"A","time_zone":"UTC","office_hours":{"tue":[{"start":"17:00","end":"09:00"}]}}"#).await.unwrap(),
+        post(r#"{"name":"A","time_zone":"UTC","office_hours":{"tue":[{"start":"17:00","end":"09:00"}]}}"#)
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "office_hours.tue[0].end");
@@ -146,7 +152,11 @@ async fn roles_decide_what_a_token_may_do() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["detail"].as_str().unwrap().contains("read-only"), "{body}");
     let (status, _) = problem(
-        app.api(Method::PATCH, &format!("/clients/{}", a.id), &editor.token).json(&json!({"name": "X"})).send().await.unwrap(),
+        app.api(Method::PATCH, &format!("/clients/{}", a.id), &editor.token)
+            .json(&json!({"name": "X"}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -164,7 +174,8 @@ async fn roles_decide_what_a_token_may_do() {
     // Read-only tokens read, and change nothing even for an owner.
     let read_only = app.token_for(&owner.person, TokenScope::Read).await;
     assert_eq!(app.api(Method::GET, "/clients", &read_only).send().await.unwrap().status(), StatusCode::OK);
-    let (status, body) = problem(app.api(Method::POST, "/clients", &read_only).json(&new_client).send().await.unwrap()).await;
+    let (status, body) =
+        problem(app.api(Method::POST, "/clients", &read_only).json(&new_client).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["detail"].as_str().unwrap().contains("read-only"));
 }
@@ -175,7 +186,11 @@ async fn tokens_are_shown_once_cannot_mint_tokens_and_stop_when_revoked_or_owner
     let (org, owner) = app.organization("Northwind").await;
     // Tokens cannot create tokens (they would outlive their own revocation).
     let (status, _) = problem(
-        app.api(Method::POST, "/tokens", &owner.token).json(&json!({"name": "x", "scope": "write"})).send().await.unwrap(),
+        app.api(Method::POST, "/tokens", &owner.token)
+            .json(&json!({"name": "x", "scope": "write"}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -203,10 +218,7 @@ async fn tokens_are_shown_once_cannot_mint_tokens_and_stop_when_revoked_or_owner
     assert_eq!(app.api(Method::GET, "/me", &editor.token).send().await.unwrap().status(), StatusCode::OK);
 
     // Revoked through a browser session (tokens cannot revoke), then refused.
-    app.store
-        .revoke_api_token(org.id, editor.person.id, token_id.parse().unwrap(), chrono::Utc::now())
-        .await
-        .unwrap();
+    app.store.revoke_api_token(org.id, editor.person.id, token_id.parse().unwrap(), chrono::Utc::now()).await.unwrap();
     assert_eq!(app.api(Method::GET, "/me", &editor.token).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -285,8 +297,11 @@ async fn browser_sessions_need_the_csrf_token_for_every_change() {
     let http = app.http();
     let signed_in = sign_in(&app, &http, "sam@northwind.example", PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let cookie = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert!(cookie.iter().any(|c| c.starts_with("chorus_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+    let cookie =
+        signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(
+        cookie.iter().any(|c| c.starts_with("chorus_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax"))
+    );
 
     // The API accepts the session for reads, and for changes only with the header.
     assert_eq!(http.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK);
@@ -294,14 +309,20 @@ async fn browser_sessions_need_the_csrf_token_for_every_change() {
     let refused = http.post(app.url("/api/v1/clients")).json(&body).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let csrf = csrf_token(&app, &http, "/clients/new").await;
-    let accepted = http.post(app.url("/api/v1/clients")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    let accepted =
+        http.post(app.url("/api/v1/clients")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
     assert_eq!(accepted.status(), StatusCode::CREATED);
 
     // Forms: without the token, with a wrong one, or from another site, nothing happens.
     let form = [("name", "Delta"), ("time_zone", "UTC")];
     let no_token = http.post(app.url("/clients/new")).form(&form).send().await.unwrap();
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
-    let wrong = http.post(app.url("/clients/new")).form(&[("csrf_token", "x".repeat(43).as_str()), ("name", "Delta"), ("time_zone", "UTC")]).send().await.unwrap();
+    let wrong = http
+        .post(app.url("/clients/new"))
+        .form(&[("csrf_token", "x".repeat(43).as_str()), ("name", "Delta"), ("time_zone", "UTC")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
     let cross_site = http
         .post(app.url("/clients/new"))
@@ -311,11 +332,20 @@ async fn browser_sessions_need_the_csrf_token_for_every_change() {
         .await
         .unwrap();
     assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    let ok = http.post(app.url("/clients/new")).form(&[("csrf_token", csrf.as_str()), ("name", "Delta"), ("time_zone", "UTC")]).send().await.unwrap();
+    let ok = http
+        .post(app.url("/clients/new"))
+        .form(&[("csrf_token", csrf.as_str()), ("name", "Delta"), ("time_zone", "UTC")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let names: Vec<String> = app
         .store
-        .list_clients(org.id, &chorus_store::ClientQuery { access: ClientAccess::All, archived: Default::default(), search: None }, &Default::default())
+        .list_clients(
+            org.id,
+            &chorus_store::ClientQuery { access: ClientAccess::All, archived: Default::default(), search: None },
+            &Default::default(),
+        )
         .await
         .unwrap()
         .items
@@ -410,7 +440,13 @@ async fn first_run_setup_happens_once() {
     let csrf = csrf_token(&app, &http, "/setup").await;
     let bad = http
         .post(app.url("/setup"))
-        .form(&[("csrf_token", csrf.as_str()), ("organization", ""), ("name", "Ola"), ("email", "not-an-email"), ("password", "short")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organization", ""),
+            ("name", "Ola"),
+            ("email", "not-an-email"),
+            ("password", "short"),
+        ])
         .send()
         .await
         .unwrap();
@@ -420,7 +456,13 @@ async fn first_run_setup_happens_once() {
         assert!(html.contains(&format!("id=\"{field}-error\"")), "{field} is named beside its input");
     }
     assert!(!html.contains("value=\"short\""), "passwords are never echoed back");
-    let good = [("csrf_token", csrf.as_str()), ("organization", "Northwind"), ("name", "Ola"), ("email", "ola@northwind.example"), ("password", PASSWORD)];
+    let good = [
+        ("csrf_token", csrf.as_str()),
+        ("organization", "Northwind"),
+        ("name", "Ola"),
+        ("email", "ola@northwind.example"),
+        ("password", PASSWORD),
+    ];
     let done = http.post(app.url("/setup")).form(&good).send().await.unwrap();
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(http.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK, "signed in after setup");
@@ -442,7 +484,10 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
     app.api(Method::GET, "/clients", &owner.token).send().await.unwrap();
     app.api(Method::GET, "/clients/not-an-id", &owner.token).send().await.unwrap();
     let metrics = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"chorus_http_requests_total{method="GET",route="/api/v1/clients",status="200"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"chorus_http_requests_total{method="GET",route="/api/v1/clients",status="200"} 1"#),
+        "{metrics}"
+    );
     assert!(metrics.contains(r#"route="/api/v1/clients/{client_id}",status="422""#), "routes are templates, not ids");
     assert!(metrics.contains("chorus_http_request_duration_seconds_bucket"));
     assert!(metrics.contains(r#"chorus_jobs{state="ready"} 0"#), "{metrics}");

@@ -197,7 +197,11 @@ impl Server {
                 Ok(response) => format!("{}: {}", response.status(), response.text().await.unwrap_or_default()),
                 Err(e) => e.to_string(),
             };
-            assert!(Instant::now() < deadline, "/readyz did not answer 200 within {} s; last: {last}", RUN_TIMEOUT.as_secs());
+            assert!(
+                Instant::now() < deadline,
+                "/readyz did not answer 200 within {} s; last: {last}",
+                RUN_TIMEOUT.as_secs()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -205,11 +209,8 @@ impl Server {
     /// Sends SIGTERM and waits for the process to exit; returns its exit status and everything it logged.
     async fn terminate(mut self) -> (ExitStatus, String, String) {
         let pid = self.child.id().expect("chorus serve has already exited");
-        let kill = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("cannot run kill");
+        let kill =
+            std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("cannot run kill");
         assert!(kill.success(), "kill -TERM {pid} failed");
         let asked = Instant::now();
         let status = match tokio::time::timeout(EXIT_WITHIN, self.child.wait()).await {
@@ -288,8 +289,17 @@ async fn an_unknown_subcommand_or_flag_is_a_usage_error_of_one_line() {
     assert_mentions(&the_one_error_line(&subcommand, 2), &["frobnicate", "chorus --help"]);
     let flag = run(chorus(dir.path()).args(["serve", "--frobnicate"])).await;
     assert_mentions(&the_one_error_line(&flag, 2), &["--frobnicate", "chorus --help"]);
-    let value = run(chorus(dir.path()).args(["serve", "--log-format", "xml"])).await;
-    assert_mentions(&the_one_error_line(&value, 2), &["xml", "--log-format"]);
+    let value = run(chorus(dir.path()).arg("serve").env("CHORUS_LOG_FORMAT", "xml")).await;
+    assert_mentions(&the_one_error_line(&value, 2), &["'xml'", "--log-format or CHORUS_LOG_FORMAT", "human, json"]);
+    let missing = run(chorus(dir.path()).args(["admin", "create-user", "--email", "a@b.example"])).await;
+    assert_mentions(&the_one_error_line(&missing, 2), &["not provided: --name"]);
+
+    // No subcommand at all: the help is shown, but the command did nothing, so it fails.
+    for args in [&[][..], &["admin"][..]] {
+        let output = run(chorus(dir.path()).args(args)).await;
+        assert_eq!(output.status.code(), Some(2), "`chorus {}` should exit 2", args.join(" "));
+        assert!(text(&output.stderr).contains("Usage: chorus"), "{}", text(&output.stderr));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -344,6 +354,7 @@ impl Runner {
         }
         std::fs::remove_file(&probe).expect("cannot remove the probe file");
         // We are root (or own CAP_DAC_OVERRIDE): only a process without privileges sees a read-only folder.
+        eprintln!("permission bits do not bind this test process, so chorus runs as `nobody` through setpriv");
         Self::Nobody
     }
 
@@ -408,7 +419,10 @@ async fn a_read_only_data_folder_is_named_and_nothing_in_it_is_lost() {
     let sub = data.join("sub");
     let output = run(runner.chorus(dir.path()).arg("serve").arg("--data-dir").arg(&sub)).await;
     let line = the_one_error_line(&output, 1);
-    assert_mentions(&line, &["cannot create the data folder", &sub.display().to_string(), "--data-dir", "CHORUS_DATA_DIR"]);
+    assert_mentions(
+        &line,
+        &["cannot create the data folder", &sub.display().to_string(), "--data-dir", "CHORUS_DATA_DIR"],
+    );
     assert!(!sub.exists());
 
     // The folder itself, for both commands that write to it, and named through the variable.
@@ -603,7 +617,8 @@ async fn two_serve_processes_on_one_postgres_database_both_become_ready() {
     // The migrations ran once, in whichever process took the lock first; the other found nothing to do.
     let applied = |log: &str| {
         let logs = json_logs(log);
-        let entry = log_with_message(&logs, "database ready").unwrap_or_else(|| panic!("no 'database ready' in:\n{log}"));
+        let entry =
+            log_with_message(&logs, "database ready").unwrap_or_else(|| panic!("no 'database ready' in:\n{log}"));
         entry["migrations_applied"].as_u64().unwrap_or_else(|| panic!("no migrations_applied in {entry}"))
     };
     let mut counts = [applied(&log_a), applied(&log_b)];

@@ -4,6 +4,8 @@
 //! New routes are covered automatically; a route with a path parameter this test does not know fails the
 //! test until the parameter is mapped to an object of client B below.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
+
 use chorus_domain::{InvitationId, Role, TokenScope};
 use chorus_store::{ApiToken, Invitation};
 use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app_on};
@@ -78,7 +80,10 @@ async fn walk_every_route(backend: Backend) {
     let a = app.client(&org, "Alpha").await;
     let b = client_b(&app, &org, &owner).await;
     let actors = [
-        ("a manager limited to client A", app.person(&org, "max@northwind.example", Role::Manager, only(&[a.id])).await),
+        (
+            "a manager limited to client A",
+            app.person(&org, "max@northwind.example", Role::Manager, only(&[a.id])).await,
+        ),
         ("a client user of client A", app.person(&org, "ann@alpha.example", Role::Client, only(&[a.id])).await),
     ];
 
@@ -168,7 +173,11 @@ async fn organizations_are_isolated_from_each_other() {
         (Method::POST, format!("/clients/{}/archive", theirs.id)),
     ] {
         let r = app.api(method.clone(), &path, &owner_1.token).json(&json!({"name": "Mine now"})).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}: even an owner cannot reach another organization");
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "{method} {path}: even an owner cannot reach another organization"
+        );
     }
     let list: Value = app.api(Method::GET, "/clients", &owner_1.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["items"], json!([]));

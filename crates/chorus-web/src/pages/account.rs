@@ -149,10 +149,10 @@ pub async fn sign_in(State(state): State<AppState>, parts: Parts, Form(fields): 
                 next,
             };
             let mut response = render(e.status(), &page);
-            if let AppError::TooManyAttempts { retry_after_secs } = e {
-                if let Ok(v) = retry_after_secs.to_string().parse() {
-                    response.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+            if let AppError::TooManyAttempts { retry_after_secs } = e
+                && let Ok(v) = retry_after_secs.to_string().parse()
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
             }
             response
         }

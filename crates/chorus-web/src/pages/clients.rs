@@ -78,7 +78,7 @@ struct FormPage {
 impl FormPage {
     fn days(&self) -> Vec<(&'static str, &'static str)> {
         let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-        DAY_KEYS.iter().map(|k| *k).zip(names).collect()
+        DAY_KEYS.iter().copied().zip(names).collect()
     }
 }
 

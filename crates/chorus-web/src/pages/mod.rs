@@ -150,6 +150,14 @@ impl FormState {
         self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
     }
 
+    /// A field's name as a person reads it, for the summary above the form: `office_hours.mon` → "Office
+    /// hours, mon".
+    pub fn label(field: &str) -> String {
+        let words = field.replace('_', " ").replace('.', ", ");
+        let mut chars = words.chars();
+        chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    }
+
     pub fn checked(&self, name: &str, value: &str) -> bool {
         self.values.get(name).is_some_and(|v| v.split(',').any(|v| v == value))
     }
