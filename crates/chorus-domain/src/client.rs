@@ -4,7 +4,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{Invalid, bounded_text};
+use crate::validation::{Invalid, bounded_text_type};
 use crate::{ClientId, OfficeHours, OrganizationId};
 
 /// A client's display name, 1 to 100 characters, trimmed.
@@ -13,27 +13,7 @@ use crate::{ClientId, OfficeHours, OrganizationId};
 #[schema(value_type = String, example = "Blue Bottle Bakery")]
 pub struct ClientName(String);
 
-impl ClientName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text("name", raw, 1, 100).map(Self)
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ClientName {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ClientName> for String {
-    fn from(value: ClientName) -> Self {
-        value.0
-    }
-}
+bounded_text_type!(ClientName, field = "name", min = 1, max = 100);
 
 /// Free-form notes on the brand's voice and do's and don'ts, up to 10,000 characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -41,27 +21,7 @@ impl From<ClientName> for String {
 #[schema(value_type = String, example = "Warm, never snarky. Always say 'sourdough', not 'bread'.")]
 pub struct BrandNotes(String);
 
-impl BrandNotes {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text("brand_notes", raw, 0, 10_000).map(Self)
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for BrandNotes {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<BrandNotes> for String {
-    fn from(value: BrandNotes) -> Self {
-        value.0
-    }
-}
+bounded_text_type!(BrandNotes, field = "brand_notes", min = 0, max = 10_000);
 
 /// An IANA time zone such as `Europe/Berlin`; a client's calendar, queues and office hours live in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -169,18 +129,6 @@ impl ClientChanges {
         if let Some(v) = self.brand_notes {
             client.brand_notes = v;
         }
-    }
-}
-
-impl std::fmt::Display for ClientName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::fmt::Display for BrandNotes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{Invalid, bounded_text};
+use crate::validation::{Invalid, bounded_text_type};
 use crate::{ClientId, OrganizationId, PersonId};
 
 /// An e-mail address, lower-cased so that one person cannot hold two accounts by changing case.
@@ -67,27 +67,7 @@ impl From<Email> for String {
 #[schema(value_type = String, example = "Sam Rivera")]
 pub struct PersonName(String);
 
-impl PersonName {
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        bounded_text("name", raw, 1, 100).map(Self)
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for PersonName {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(value: PersonName) -> Self {
-        value.0
-    }
-}
+bounded_text_type!(PersonName, field = "name", min = 1, max = 100);
 
 /// A password as typed, before hashing. Its `Debug` never shows it.
 #[derive(Clone, Deserialize)]
@@ -258,12 +238,6 @@ pub fn check_access(role: Role, access: &ClientAccess) -> Result<(), Invalid> {
         (Role::Client, ClientAccess::Only(ids)) if ids.len() == 1 => Ok(()),
         (Role::Client, _) => Err(Invalid::field("client_access", "a client user belongs to exactly one client")),
         _ => Ok(()),
-    }
-}
-
-impl std::fmt::Display for PersonName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

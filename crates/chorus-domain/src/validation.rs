@@ -70,3 +70,38 @@ pub(crate) fn bounded_text(field: &str, raw: &str, min: usize, max: usize) -> Re
     }
     Ok(text.to_string())
 }
+
+/// The methods every trimmed, length-bounded text type shares: `parse`, `as_str`, and the conversions serde
+/// and templates use. The type itself is declared where it belongs, with its own documentation.
+macro_rules! bounded_text_type {
+    ($name:ident, field = $field:literal, min = $min:expr, max = $max:expr) => {
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, $crate::Invalid> {
+                $crate::validation::bounded_text($field, raw, $min, $max).map(Self)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::Invalid;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use bounded_text_type;

@@ -28,7 +28,7 @@ use sqlx::postgres::PgConnection;
 use crate::storage_suite::FUTURE_MIGRATION;
 
 /// What to tell someone whose machine has no PostgreSQL.
-const INSTALL_HINT: &str = "run scripts/test.sh, which installs Debian's postgresql package";
+const INSTALL_HINT: &str = "run scripts/test, which installs Debian's postgresql package";
 /// Debian installs each major version under `<this>/<version>/bin`, and puts only wrappers on PATH.
 const DEBIAN_PREFIX: &str = "/usr/lib/postgresql";
 /// The superuser `initdb` creates; trust authentication lets it in without a password.

@@ -146,7 +146,9 @@ mod tests {
     fn the_scheme_picks_the_backend() {
         assert!(matches!(db(None), Ok(DatabaseLocation::Sqlite(p)) if p == std::path::Path::new("data/chorus.db")));
         assert!(matches!(db(Some("postgres://u:p@h:5432/d")), Ok(DatabaseLocation::Postgres(_))));
-        assert!(matches!(db(Some("sqlite://x/y.db")), Ok(DatabaseLocation::Sqlite(p)) if p == std::path::Path::new("x/y.db")));
+        assert!(
+            matches!(db(Some("sqlite://x/y.db")), Ok(DatabaseLocation::Sqlite(p)) if p == std::path::Path::new("x/y.db"))
+        );
         let err = db(Some("mysql://h/d")).err();
         assert!(err.as_ref().is_some_and(|e| e.is::<BadSetting>()), "{err:?}");
         let err = err.map(|e| e.to_string()).unwrap_or_default();

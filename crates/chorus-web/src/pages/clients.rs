@@ -17,7 +17,7 @@ use chorus_store::ArchivedFilter;
 use chrono::Weekday;
 use serde::Deserialize;
 
-use super::{FormState, Layout, Section, error_page, notice, render};
+use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
 use crate::auth::PageActor;
 use crate::{AppError, AppState, services};
 
@@ -186,11 +186,6 @@ pub async fn create(
         }
         Err(e) => error_page(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn edit_form(

@@ -207,6 +207,12 @@ pub fn plain_error_page(title: &str, message: &str) -> Html<String> {
     ))
 }
 
+/// The `?notice=` of a page reached by a redirect after a change.
+#[derive(Debug, serde::Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
 /// Messages shown once after a redirect (`?notice=…`). Fixed texts, so a link cannot inject words.
 pub fn notice(key: Option<&str>) -> Option<&'static str> {
     Some(match key? {

@@ -13,7 +13,7 @@ use chorus_domain::{
 use chorus_store::{ArchivedFilter, Invitation};
 use serde::Deserialize;
 
-use super::{FormState, Layout, Section, error_page, notice, render};
+use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
 use crate::auth::PageActor;
 use crate::services::{self, InvitationRequest, PersonUpdate};
 use crate::{AppError, AppState};
@@ -276,11 +276,6 @@ async fn person_page(
         can_manage,
         is_self,
     })
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn edit_form(

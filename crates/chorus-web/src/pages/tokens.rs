@@ -9,9 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chorus_domain::{ApiTokenId, TokenScope};
 use chorus_store::ApiToken;
-use serde::Deserialize;
 
-use super::{FormState, Layout, Section, error_page, notice, render};
+use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
 use crate::auth::PageActor;
 use crate::services::{self, TokenRequest};
 use crate::{AppError, AppState};
@@ -23,11 +22,6 @@ struct TokensPage {
     tokens: Vec<ApiToken>,
     form: FormState,
     created_secret: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 async fn page_with(
