@@ -139,6 +139,24 @@ impl TestApp {
         secret
     }
 
+    /// The CSRF token the page at `path` renders into its forms (and sets as a cookie in `http`).
+    pub async fn csrf_token(&self, http: &reqwest::Client, path: &str) -> String {
+        let html = http.get(self.url(path)).send().await.expect("page request failed").text().await.expect("no body");
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = html.find(marker).unwrap_or_else(|| panic!("{path} has no form")) + marker.len();
+        html[start..].split('"').next().unwrap_or_default().to_string()
+    }
+
+    /// Posts the sign-in form as a browser would, keeping the session cookie in `http`.
+    pub async fn sign_in(&self, http: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf_token(http, "/sign-in").await;
+        http.post(self.url("/sign-in"))
+            .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", password), ("next", "/clients")])
+            .send()
+            .await
+            .expect("sign-in request failed")
+    }
+
     /// A request with `token` as its bearer.
     pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new().request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(token)

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
 use chorus_domain::{ClientAccess, Role, TokenScope};
-use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
+use chorus_testkit::app::{PASSWORD, only, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -272,30 +272,13 @@ async fn the_last_owner_cannot_be_demoted_or_deactivated() {
     assert_eq!(renamed.status(), StatusCode::OK);
 }
 
-/// Signs in through the form, as a browser does: fetch the page for the CSRF cookie, post with the token.
-async fn sign_in(app: &TestApp, http: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-    let csrf = csrf_token(app, http, "/sign-in").await;
-    http.post(app.url("/sign-in"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", password), ("next", "/clients")])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The CSRF token a page renders into its forms.
-async fn csrf_token(app: &TestApp, http: &reqwest::Client, path: &str) -> String {
-    let html = http.get(app.url(path)).send().await.unwrap().text().await.unwrap();
-    let start = html.find("name=\"csrf_token\" value=\"").expect("page has a form") + 25;
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn browser_sessions_need_the_csrf_token_for_every_change() {
     let app = spawn_app().await;
     let (org, _) = app.organization("Northwind").await;
     app.person_with_password(&org, "sam@northwind.example", Role::Manager, ClientAccess::All).await;
     let http = app.http();
-    let signed_in = sign_in(&app, &http, "sam@northwind.example", PASSWORD).await;
+    let signed_in = app.sign_in(&http, "sam@northwind.example", PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let cookie =
         signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -308,7 +291,7 @@ async fn browser_sessions_need_the_csrf_token_for_every_change() {
     let body = json!({"name": "Gamma", "time_zone": "UTC"});
     let refused = http.post(app.url("/api/v1/clients")).json(&body).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let csrf = csrf_token(&app, &http, "/clients/new").await;
+    let csrf = app.csrf_token(&http, "/clients/new").await;
     let accepted =
         http.post(app.url("/api/v1/clients")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
     assert_eq!(accepted.status(), StatusCode::CREATED);
@@ -355,7 +338,7 @@ async fn browser_sessions_need_the_csrf_token_for_every_change() {
     assert_eq!(names, ["Delta", "Gamma"], "only the two accepted changes happened");
 
     // Signing out ends the session on the server, not just in the browser.
-    let csrf = csrf_token(&app, &http, "/clients").await;
+    let csrf = app.csrf_token(&http, "/clients").await;
     http.post(app.url("/sign-out")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
     assert_eq!(http.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
@@ -367,16 +350,16 @@ async fn repeated_failed_sign_ins_are_slowed_down_even_with_the_right_password()
     app.person_with_password(&org, "sam@northwind.example", Role::Editor, ClientAccess::All).await;
     let http = app.http();
     for _ in 0..5 {
-        let r = sign_in(&app, &http, "Sam@Northwind.example", "wrong password!").await;
+        let r = app.sign_in(&http, "Sam@Northwind.example", "wrong password!").await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("do not match an active account"));
     }
-    let blocked = sign_in(&app, &http, "sam@northwind.example", PASSWORD).await;
+    let blocked = app.sign_in(&http, "sam@northwind.example", PASSWORD).await;
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.headers().get("retry-after").is_some());
     // Another account from elsewhere is not affected by this one's lock.
     app.person_with_password(&org, "kim@northwind.example", Role::Editor, ClientAccess::All).await;
-    assert_eq!(sign_in(&app, &app.http(), "kim@northwind.example", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.sign_in(&app.http(), "kim@northwind.example", PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -397,7 +380,7 @@ async fn an_invitation_link_works_once_and_gives_the_invited_role() {
     assert!(path.starts_with("/invitations/"), "{url}");
 
     let http = app.http();
-    let csrf = csrf_token(&app, &http, &path).await;
+    let csrf = app.csrf_token(&http, &path).await;
     let mismatch = http
         .post(app.url(&path))
         .form(&[("csrf_token", csrf.as_str()), ("password", PASSWORD), ("password_confirmation", "different")])
@@ -437,7 +420,7 @@ async fn first_run_setup_happens_once() {
     let http = app.http();
     let start = http.get(app.url("/clients")).send().await.unwrap();
     assert_eq!(start.headers()["location"], "/setup", "a new installation starts at setup");
-    let csrf = csrf_token(&app, &http, "/setup").await;
+    let csrf = app.csrf_token(&http, "/setup").await;
     let bad = http
         .post(app.url("/setup"))
         .form(&[
@@ -467,7 +450,7 @@ async fn first_run_setup_happens_once() {
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(http.get(app.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK, "signed in after setup");
     let other = app.http();
-    let csrf = csrf_token(&app, &other, "/sign-in").await;
+    let csrf = app.csrf_token(&other, "/sign-in").await;
     let mut again = good;
     again[0].1 = csrf.as_str();
     let replay = other.post(app.url("/setup")).form(&again).send().await.unwrap();

@@ -1,0 +1,214 @@
+//! Every page, rendered for people of each role over plain HTTP: what each may see and do.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
+
+use chorus_domain::{ClientAccess, Role};
+use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
+use reqwest::StatusCode;
+
+/// A browser-like client signed in as `email`.
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let http = app.http();
+    assert_eq!(app.sign_in(&http, email, PASSWORD).await.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    http
+}
+
+async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = http.get(app.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn each_role_sees_the_pages_it_may_and_no_others() {
+    let app = spawn_app().await;
+    let (org, _) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await;
+    let bravo = app.client(&org, "Bravo").await;
+    let admin = app.person_with_password(&org, "ada@northwind.example", Role::Admin, ClientAccess::All).await;
+    app.person_with_password(&org, "eddie@northwind.example", Role::Editor, only(&[alpha.id])).await;
+    app.person_with_password(&org, "cleo@alpha.example", Role::Client, only(&[alpha.id])).await;
+
+    let admin_http = signed_in(&app, "ada@northwind.example").await;
+    for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/tokens"] {
+        let (status, html) = page(&app, &admin_http, path).await;
+        assert_eq!(status, StatusCode::OK, "{path} for an admin");
+        assert!(html.contains("<main id=\"main\""), "{path} uses the layout");
+    }
+    let (_, html) = page(&app, &admin_http, &format!("/clients/{}", bravo.id)).await;
+    assert!(html.contains("Archive client"));
+    let (_, html) = page(&app, &admin_http, &format!("/people/{}", admin.id)).await;
+    assert!(!html.contains("Deactivate</button>"), "nobody deactivates themselves");
+
+    let editor = signed_in(&app, "eddie@northwind.example").await;
+    let (_, html) = page(&app, &editor, "/clients").await;
+    assert!(html.contains("Alpha") && !html.contains("Bravo"), "an editor sees only their clients");
+    assert!(!html.contains("New client"), "and cannot create clients");
+    let (status, _) = page(&app, &editor, &format!("/clients/{}", bravo.id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, html) = page(&app, &editor, &format!("/clients/{}", alpha.id)).await;
+    assert!(html.contains("<fieldset disabled>") && !html.contains("Archive client"), "read-only form for editors");
+    let (status, _) = page(&app, &editor, "/people/invite").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let client_user = signed_in(&app, "cleo@alpha.example").await;
+    let (_, html) = page(&app, &client_user, "/clients").await;
+    assert!(html.contains("Alpha") && !html.contains("Bravo"));
+    assert!(!html.contains("href=\"/people\""), "client users have no People page in the navigation");
+    let (status, _) = page(&app, &client_user, "/people").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_token_made_on_the_page_is_shown_once_and_works() {
+    let app = spawn_app().await;
+    let (org, _) = app.organization("Northwind").await;
+    app.person_with_password(&org, "kim@northwind.example", Role::Manager, ClientAccess::All).await;
+    let http = signed_in(&app, "kim@northwind.example").await;
+    let token = app.csrf_token(&http, "/settings/tokens").await;
+    let created = http
+        .post(app.url("/settings/tokens"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Reporting"), ("scope", "read"), ("expires_in_days", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let html = created.text().await.unwrap();
+    let marker = "id=\"new-token\" class=\"secret\" readonly value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let secret = html[start..].split('"').next().unwrap().to_string();
+    assert!(secret.starts_with("chorus_pat_"));
+    let (_, listing) = page(&app, &http, "/settings/tokens").await;
+    assert!(listing.contains("Reporting") && !listing.contains(&secret), "the secret is never shown again");
+    let me = reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let write = reqwest::Client::new()
+        .post(app.url("/api/v1/clients"))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"name": "X", "time_zone": "UTC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::FORBIDDEN, "a read-only token from the page cannot write");
+
+    let empty_name = http
+        .post(app.url("/settings/tokens"))
+        .form(&[("csrf_token", token.as_str()), ("name", " "), ("scope", "write"), ("expires_in_days", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty_name.text().await.unwrap().contains("id=\"name-error\""));
+}
+
+#[tokio::test]
+async fn people_are_invited_and_managed_through_the_pages() {
+    let app = spawn_app().await;
+    let (org, _) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await;
+    app.person_with_password(&org, "ada@northwind.example", Role::Admin, ClientAccess::All).await;
+    let http = signed_in(&app, "ada@northwind.example").await;
+    let token = app.csrf_token(&http, "/people/invite").await;
+
+    // A client user must belong to a client: the form says so, naming the field.
+    let missing = http
+        .post(app.url("/people/invite"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Cleo"), ("email", "cleo@alpha.example"), ("role", "client")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.text().await.unwrap().contains("tick the one client this person belongs to"));
+
+    let alpha_id = alpha.id.to_string();
+    let invited = http
+        .post(app.url("/people/invite"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Cleo"),
+            ("email", "cleo@alpha.example"),
+            ("role", "client"),
+            ("client", alpha_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    let html = invited.text().await.unwrap();
+    assert!(html.contains("/invitations/"), "the link is shown");
+    let (_, people) = page(&app, &http, "/people").await;
+    assert!(people.contains("Open invitations") && people.contains("cleo@alpha.example"));
+
+    // An editor becomes a manager of Alpha only.
+    let eddie = app.person_with_password(&org, "eddie@northwind.example", Role::Editor, ClientAccess::All).await;
+    let changed = http
+        .post(app.url(&format!("/people/{}", eddie.id)))
+        .form(&[("csrf_token", token.as_str()), ("name", "Eddie"), ("role", "manager"), ("client", alpha_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let stored = app.store.person(org.id, eddie.id).await.unwrap();
+    assert_eq!((stored.role, stored.client_access), (Role::Manager, only(&[alpha.id])));
+
+    // Deactivation signs them out at once.
+    let eddie_http = signed_in(&app, "eddie@northwind.example").await;
+    assert_eq!(page(&app, &eddie_http, "/clients").await.0, StatusCode::OK);
+    let off = http
+        .post(app.url(&format!("/people/{}", eddie.id)))
+        .form(&[("csrf_token", token.as_str()), ("action", "deactivate")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let after = eddie_http.get(app.url("/clients")).send().await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert!(after.headers()["location"].to_str().unwrap().starts_with("/sign-in"));
+}
+
+#[tokio::test]
+async fn clients_are_edited_archived_and_restored_through_the_pages() {
+    let app = spawn_app().await;
+    let (org, _) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await;
+    app.person_with_password(&org, "max@northwind.example", Role::Manager, ClientAccess::All).await;
+    let http = signed_in(&app, "max@northwind.example").await;
+    let token = app.csrf_token(&http, "/clients").await;
+    let path = format!("/clients/{}", alpha.id);
+
+    let bad = http
+        .post(app.url(&path))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Alpha"),
+            ("time_zone", "Europe/Berlin"),
+            ("office_hours.mon", "9-5"),
+            ("office_hours.tue", "17:00-09:00"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("id=\"office_hours.mon-error\"") && html.contains("id=\"office_hours.tue-error\""));
+    assert!(html.contains("value=\"9-5\""), "what was typed is kept");
+
+    let ok = http
+        .post(app.url(&path))
+        .form(&[("csrf_token", token.as_str()), ("name", "Alpha Coffee"), ("time_zone", "Asia/Tokyo"), ("office_hours.wed", "08:30-12:00, 13:00-18:00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let stored = app.store.client(org.id, alpha.id).await.unwrap();
+    assert_eq!(stored.name.as_str(), "Alpha Coffee");
+    assert_eq!(stored.office_hours.summary(), "Mon closed · Tue closed · Wed 08:30–12:00, 13:00–18:00 · Thu closed · Fri closed · Sat closed · Sun closed");
+
+    http.post(app.url(&format!("{path}/archive"))).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let (_, active) = page(&app, &http, "/clients").await;
+    assert!(!active.contains("Alpha Coffee"));
+    let (_, archived) = page(&app, &http, "/clients?archived=true").await;
+    assert!(archived.contains("Alpha Coffee"));
+    http.post(app.url(&format!("{path}/restore"))).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let (_, active) = page(&app, &http, "/clients?search=coffee").await;
+    assert!(active.contains("Alpha Coffee"));
+}
