@@ -420,25 +420,55 @@ impl Browser {
     }
 
     /// Clicks the button (`<button>`, `<input type=submit>`, `role=button`…) whose text or accessible name is
-    /// `text`. When the click submits a form, this returns once the next page has loaded.
+    /// `text`. When the click submits a form, this returns once the page it leads to has loaded.
     pub async fn click_button(&self, text: &str) -> Result<()> {
         let found = self.find(Kind::Button, text, false, "click_button").await?;
-        let clicked = found.element.click().await;
-        self.explain(clicked, || format!("click_button({text:?}): the click failed")).await
+        self.click_and_settle(&found.element, || format!("click_button({text:?})")).await
     }
 
     /// Clicks the link whose text or accessible name is `text`, and waits for the page it leads to.
     pub async fn click_link(&self, text: &str) -> Result<()> {
         let found = self.find(Kind::Link, text, false, "click_link").await?;
-        let clicked = found.element.click().await;
-        self.explain(clicked, || format!("click_link({text:?}): the click failed")).await
+        self.click_and_settle(&found.element, || format!("click_link({text:?})")).await
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`, waiting for the next page as [`Browser::click_link`] does.
     pub async fn click_css(&self, css: &str) -> Result<()> {
         let element = self.find_css(css, "click_css").await?;
+        self.click_and_settle(&element, || format!("click_css({css:?})")).await
+    }
+
+    /// Clicks, and when the click should load another page (a link, or a submit button of a valid form), waits
+    /// until that page has loaded. chromedriver's own wait sometimes returns while the next page is still being
+    /// parsed, which makes the very next lookup flaky.
+    async fn click_and_settle(&self, element: &Element, what: impl Fn() -> String) -> Result<()> {
+        /// How long a click that should navigate gets to start doing so before we take it that a script stopped it.
+        const GRACE: Duration = Duration::from_millis(500);
+        const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+        let expects = self.client.execute(&script(PREPARE_CLICK), vec![self.element_arg(element)?]).await;
+        let expects_navigation = self.explain(expects, || format!("{}: inspecting the target failed", what())).await?;
         let clicked = element.click().await;
-        self.explain(clicked, || format!("click_css({css:?}): the click failed")).await
+        self.explain(clicked, || format!("{}: the click failed", what())).await?;
+        if expects_navigation != Json::Bool(true) {
+            return Ok(());
+        }
+
+        let started = Instant::now();
+        loop {
+            // Scripts cannot run while a navigation is being committed; an error here just means "not yet".
+            let state = self.client.execute(CLICK_STATE, vec![]).await.ok();
+            match state.as_ref().and_then(Json::as_str) {
+                Some("complete") => return Ok(()),
+                Some("idle") if started.elapsed() >= GRACE => return Ok(()),
+                _ => {}
+            }
+            if started.elapsed() >= LOAD_TIMEOUT {
+                let message = format!("{}: the page it leads to did not finish loading in {LOAD_TIMEOUT:?}", what());
+                return Err(self.failure(message).await);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     // ---- keyboard -----------------------------------------------------------------------------------------
@@ -1035,6 +1065,35 @@ input.dispatchEvent(new Event('input', { bubbles: true }));
 input.dispatchEvent(new Event('change', { bubbles: true }));
 return input.value;
 "#;
+
+/// Argument: the element about to be clicked. Returns whether the click should load a new document, and if so
+/// marks the current one so [`CLICK_STATE`] can tell them apart.
+const PREPARE_CLICK: &str = r#"
+const el = arguments[0];
+const sameTab = target => !target || target === '_self';
+let expects = false;
+const link = el.closest('a[href], area[href]');
+if (link) {
+  const to = new URL(link.href, location.href);
+  const here = new URL(location.href);
+  const hashOnly = to.origin === here.origin && to.pathname === here.pathname && to.search === here.search
+    && to.hash !== '';
+  expects = sameTab(link.target) && !link.hasAttribute('download') && to.protocol !== 'javascript:' && !hashOnly;
+} else if (el.form && (el.type === 'submit' || el.type === 'image')) {
+  const target = el.hasAttribute('formtarget') ? el.formTarget : el.form.target;
+  expects = sameTab(target) && (el.formNoValidate || el.form.noValidate || el.form.checkValidity());
+}
+if (expects) {
+  window.__chorusOldPage = true;
+  window.__chorusLeaving = false;
+  window.addEventListener('beforeunload', () => { window.__chorusLeaving = true; }, { once: true });
+}
+return expects;
+"#;
+
+/// "idle" while the old page stays put, "leaving" once it has started to go, then the new page's readyState.
+const CLICK_STATE: &str =
+    "return window.__chorusOldPage ? (window.__chorusLeaving ? 'leaving' : 'idle') : document.readyState;";
 
 fn script(body: &str) -> String {
     format!("{PRELUDE}\n{body}")

@@ -29,7 +29,7 @@ async fn each_role_sees_the_pages_it_may_and_no_others() {
     app.person_with_password(&org, "cleo@alpha.example", Role::Client, only(&[alpha.id])).await;
 
     let admin_http = signed_in(&app, "ada@northwind.example").await;
-    for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/tokens"] {
+    for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/organization", "/settings/tokens"] {
         let (status, html) = page(&app, &admin_http, path).await;
         assert_eq!(status, StatusCode::OK, "{path} for an admin");
         assert!(html.contains("<main id=\"main\""), "{path} uses the layout");
@@ -49,6 +49,26 @@ async fn each_role_sees_the_pages_it_may_and_no_others() {
     assert!(html.contains("<fieldset disabled>") && !html.contains("Archive client"), "read-only form for editors");
     let (status, _) = page(&app, &editor, "/people/invite").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, html) = page(&app, &editor, "/settings/organization").await;
+    assert!(html.contains("<fieldset disabled>"), "editors see the organization but cannot rename it");
+    let token = app.csrf_token(&editor, "/settings/organization").await;
+    let rename = editor
+        .post(app.url("/settings/organization"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Mine now")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rename.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.organization(org.id).await.unwrap().name.as_str(), "Northwind");
+    let token = app.csrf_token(&admin_http, "/settings/organization").await;
+    let rename = admin_http
+        .post(app.url("/settings/organization"))
+        .form(&[("csrf_token", token.as_str()), ("name", "Northwind Social")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rename.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.organization(org.id).await.unwrap().name.as_str(), "Northwind Social");
 
     let client_user = signed_in(&app, "cleo@alpha.example").await;
     let (_, html) = page(&app, &client_user, "/clients").await;

@@ -3,6 +3,7 @@
 
 mod account;
 mod clients;
+mod organization;
 mod people;
 mod tokens;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/people/invite", get(people::invite_form).post(people::invite))
         .route("/people/{person_id}", get(people::edit_form).post(people::update))
         .route("/people/invitations/{invitation_id}/revoke", post(people::revoke_invitation))
+        .route("/settings/organization", get(organization::show).post(organization::update))
         .route("/settings/tokens", get(tokens::list).post(tokens::create))
         .route("/settings/tokens/{token_id}/revoke", post(tokens::revoke))
         .route("/assets/app.css", get(stylesheet))
@@ -79,6 +81,7 @@ pub enum Section {
     None,
     Clients,
     People,
+    Organization,
     Tokens,
 }
 
@@ -114,6 +117,10 @@ impl Layout {
         let mut items = vec![NavItem { href: "/clients", label: "Clients", current: self.section == Section::Clients }];
         if self.actor.as_ref().is_some_and(|a| a.can(Action::ViewPeople)) {
             items.push(NavItem { href: "/people", label: "People", current: self.section == Section::People });
+        }
+        if self.actor.as_ref().is_some_and(|a| a.role != chorus_domain::Role::Client) {
+            let current = self.section == Section::Organization;
+            items.push(NavItem { href: "/settings/organization", label: "Organization", current });
         }
         items.push(NavItem { href: "/settings/tokens", label: "API tokens", current: self.section == Section::Tokens });
         items
@@ -223,6 +230,7 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "client-archived" => "Client archived. You find it under Archived.",
         "client-restored" => "Client restored.",
         "person-saved" => "Changes saved.",
+        "organization-saved" => "Changes saved.",
         "invitation-revoked" => "Invitation withdrawn; its link no longer works.",
         "token-revoked" => "Token revoked; it stops working at once.",
         _ => return None,
