@@ -19,4 +19,3 @@ pub struct Organization {
     pub name: OrganizationName,
     pub created_at: DateTime<Utc>,
 }
-

@@ -112,7 +112,13 @@ impl TestApp {
     }
 
     /// A person who can sign in with [`PASSWORD`].
-    pub async fn person_with_password(&self, org: &Organization, email: &str, role: Role, access: ClientAccess) -> Person {
+    pub async fn person_with_password(
+        &self,
+        org: &Organization,
+        email: &str,
+        role: Role,
+        access: ClientAccess,
+    ) -> Person {
         let password = chorus_domain::Password::parse(PASSWORD).expect("bad password");
         let hash = chorus_web::auth::password::hash(&password).await.expect("cannot hash");
         self.store
@@ -135,7 +141,10 @@ impl TestApp {
             expires_at: None,
             revoked_at: None,
         };
-        self.store.create_api_token(&token, &chorus_web::auth::tokens::hash(&secret)).await.expect("cannot create token");
+        self.store
+            .create_api_token(&token, &chorus_web::auth::tokens::hash(&secret))
+            .await
+            .expect("cannot create token");
         secret
     }
 

@@ -89,7 +89,7 @@ pub struct Browser {
     session_id: Option<String>,
     driver: SocketAddr,
     closed: bool,
-    // Declared last so Chromium has quit (on close or drop) before its profile is deleted.
+    // Removed only after close() or Drop has made Chromium quit, so it is not deleted from under a live browser.
     _profile: TempDir,
 }
 
@@ -207,7 +207,6 @@ impl Browser {
 
     // ---- navigation and reading ---------------------------------------------------------------------------
 
-    /// Loads `url` and waits for it to finish loading.
     /// Loads `url` and waits for it to finish loading. Fails when the browser could not reach it at all (an HTTP
     /// error status still counts as a page).
     pub async fn goto(&self, url: &str) -> Result<()> {
@@ -257,7 +256,7 @@ impl Browser {
         self.explain(text, || format!("text_of({css:?}): reading its text failed")).await
     }
 
-    /// How many elements match `css` (0 when none do, or when `css` is not a valid selector).
+    /// How many elements match `css` (an invalid selector is an error, not 0).
     pub async fn count(&self, css: &str) -> Result<usize> {
         let found = self.client.find_all(Locator::Css(css)).await;
         Ok(self.explain(found, || format!("count({css:?}) failed")).await?.len())
@@ -316,7 +315,7 @@ impl Browser {
         }
     }
 
-    /// Waits until the page's URL satisfies `accept` (e.g. a redirect after a form post that is followed by JS).
+    /// Waits until the page's URL satisfies `accept`, e.g. after a redirect; returns that URL.
     pub async fn wait_for_url(&self, timeout: Duration, accept: impl Fn(&url::Url) -> bool) -> Result<url::Url> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -464,7 +463,11 @@ impl Browser {
                 _ => {}
             }
             if started.elapsed() >= LOAD_TIMEOUT {
-                let message = format!("{}: the page it leads to did not finish loading in {LOAD_TIMEOUT:?}", what());
+                let message = format!(
+                    "{}: the page it leads to did not finish loading in {LOAD_TIMEOUT:?} (a response that downloads a \
+                     file or is 204 No Content leaves the old page up: click such things through client())",
+                    what()
+                );
                 return Err(self.failure(message).await);
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -497,14 +500,17 @@ impl Browser {
         self.press(&[Key::Shift, Key::Tab]).await
     }
 
+    /// Presses Enter (in a form field, submits the form).
     pub async fn press_enter(&self) -> Result<()> {
         self.press(&[Key::Enter]).await
     }
 
+    /// Presses Escape.
     pub async fn press_escape(&self) -> Result<()> {
         self.press(&[Key::Escape]).await
     }
 
+    /// Presses the space bar (toggles a focused checkbox, presses a focused button).
     pub async fn press_space(&self) -> Result<()> {
         self.press(&[Key::Space]).await
     }
@@ -579,7 +585,7 @@ impl Browser {
             .context("measuring the page")?;
         let page = heights[0].as_u64().unwrap_or(height);
         let chrome = heights[1].as_u64().unwrap_or(0);
-        // Beyond this Chromium produces blank tiles rather than a taller picture.
+        // A cap, so a page that grows without end (infinite scroll, a layout bug) gives a picture, not a hang.
         let tall = (page + chrome).clamp(height, 16_000);
         self.client.set_window_size(clamp_u32(width), clamp_u32(tall)).await.context("stretching the window")?;
         let png = self.client.screenshot().await;

@@ -21,7 +21,7 @@ const FORM_PAGE: &str = r#"<!doctype html>
     <p><label><input type="checkbox" name="loud" value="yes"> Shout it</label></p>
     <p><button type="submit">Send greeting</button></p>
   </form>
-  <p><a href="/about">About this page</a></p>
+  <p><a href="/about">About this page</a> <a href="/slow">Take your time</a></p>
 </main>
 </body>
 </html>"#;
@@ -53,6 +53,13 @@ async fn serve() -> String {
         .route(
             "/about",
             get(|| async { Html("<!doctype html><html lang=\"en\"><title>About</title><h1>About us</h1></html>") }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                Html("<!doctype html><html lang=\"en\"><title>Slow</title><h1>Worth the wait</h1></html>")
+            }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -155,6 +162,16 @@ async fn the_mobile_browser_has_a_phone_sized_viewport() -> anyhow::Result<()> {
     browser.wait_for_text("About us", Duration::from_secs(5)).await?;
     let path = browser.screenshot_full_page("browser-harness-mobile-about").await?;
     assert!(std::fs::metadata(path)?.len() > 0);
+    browser.close().await
+}
+
+#[tokio::test]
+async fn clicks_wait_for_a_slow_next_page() -> anyhow::Result<()> {
+    let base = serve().await;
+    let browser = Browser::launch().await;
+    browser.goto(&format!("{base}/")).await?;
+    browser.click_link("Take your time").await?;
+    assert_eq!(browser.text_of("h1").await?, "Worth the wait");
     browser.close().await
 }
 

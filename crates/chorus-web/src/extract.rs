@@ -122,7 +122,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             }),
         };
         Err(match named {
-            Some((key, value)) => AppError::invalid(&key, format!("'{value}' is not a valid id; ids look like 0193f2c4-…")),
+            Some((key, value)) => {
+                AppError::invalid(&key, format!("'{value}' is not a valid id; ids look like 0193f2c4-…"))
+            }
             None => AppError::BadRequest(error.body_text()),
         })
     }

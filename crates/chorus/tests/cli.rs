@@ -16,6 +16,7 @@ use sqlx::postgres::PgConnection;
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 const BIN: &str = env!("CARGO_BIN_EXE_chorus");
@@ -61,7 +62,7 @@ fn command(program: &OsStr, dir: &Path) -> Command {
 async fn run(command: &mut Command) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     match tokio::time::timeout(RUN_TIMEOUT, command.output()).await {
-        Ok(output) => output.expect("cannot run chorus"),
+        Ok(output) => output.unwrap_or_else(|e| panic!("cannot run {command:?}: {e}")),
         Err(_) => panic!("chorus did not finish within {} s: {command:?}", RUN_TIMEOUT.as_secs()),
     }
 }
@@ -139,6 +140,9 @@ struct Server {
     /// `http://127.0.0.1:<port>/`, as the server printed it.
     url: String,
     started: Instant,
+    /// Each line of stderr as it comes, for waiting on a log line.
+    log: mpsc::UnboundedReceiver<String>,
+    /// All of stderr, once the process has exited.
     stderr: JoinHandle<String>,
     stdout: JoinHandle<String>,
 }
@@ -150,10 +154,15 @@ impl Server {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let started = Instant::now();
         let mut child = command.spawn().expect("cannot start chorus serve");
-        let mut stderr = child.stderr.take().expect("no stderr");
+        let mut stderr = BufReader::new(child.stderr.take().expect("no stderr")).lines();
+        let (tx, log) = mpsc::unbounded_channel();
         let stderr = tokio::spawn(async move {
             let mut all = String::new();
-            let _ = stderr.read_to_string(&mut all).await;
+            while let Ok(Some(line)) = stderr.next_line().await {
+                all.push_str(&line);
+                all.push('\n');
+                let _ = tx.send(line);
+            }
             all
         });
         let mut stdout = BufReader::new(child.stdout.take().expect("no stdout"));
@@ -179,7 +188,12 @@ impl Server {
             let _ = stdout.read_to_string(&mut rest).await;
             rest
         });
-        Self { child, url, started, stderr, stdout }
+        Self { child, url, started, log, stderr, stdout }
+    }
+
+    /// `127.0.0.1:<port>`
+    fn address(&self) -> &str {
+        self.url.trim_start_matches("http://").trim_end_matches('/')
     }
 
     /// Polls `/readyz` until it answers 200; returns its body and the time from start to that answer.
@@ -206,20 +220,61 @@ impl Server {
         }
     }
 
-    /// Sends SIGTERM and waits for the process to exit; returns its exit status and everything it logged.
-    async fn terminate(mut self) -> (ExitStatus, String, String) {
+    /// Waits for the JSON log line with this message (the server must run with `--log-format json`).
+    async fn wait_for_log(&mut self, message: &str) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + RUN_TIMEOUT;
+        loop {
+            let line = match tokio::time::timeout_at(deadline, self.log.recv()).await {
+                Ok(Some(line)) => line,
+                Ok(None) => panic!("chorus serve stopped logging before {message:?}"),
+                Err(_) => panic!("chorus serve did not log {message:?} within {} s", RUN_TIMEOUT.as_secs()),
+            };
+            let entry: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+            if entry["message"] == message {
+                return entry;
+            }
+        }
+    }
+
+    fn send_sigterm(&self) {
         let pid = self.child.id().expect("chorus serve has already exited");
         let kill =
             std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("cannot run kill");
         assert!(kill.success(), "kill -TERM {pid} failed");
-        let asked = Instant::now();
+    }
+
+    /// Waits for the process to exit after SIGTERM; returns its exit status, its stderr and the rest of its
+    /// stdout.
+    async fn wait_exit(mut self) -> (ExitStatus, String, String) {
         let status = match tokio::time::timeout(EXIT_WITHIN, self.child.wait()).await {
             Ok(status) => status.expect("cannot wait for chorus serve"),
             Err(_) => panic!("chorus serve did not exit within {} s of SIGTERM", EXIT_WITHIN.as_secs()),
         };
-        eprintln!("chorus serve exited {:.0} ms after SIGTERM", asked.elapsed().as_secs_f64() * 1000.0);
         (status, self.stderr.await.unwrap(), self.stdout.await.unwrap())
     }
+
+    /// Sends SIGTERM and waits for the process to exit, see [`Server::wait_exit`].
+    async fn terminate(self) -> (ExitStatus, String, String) {
+        self.send_sigterm();
+        let asked = Instant::now();
+        let exited = self.wait_exit().await;
+        eprintln!("chorus serve exited {:.0} ms after SIGTERM", asked.elapsed().as_secs_f64() * 1000.0);
+        exited
+    }
+}
+
+/// Reads from `stream` until the end of an HTTP head ("\r\n\r\n"), and returns it.
+async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match tokio::time::timeout(RUN_TIMEOUT, stream.read(&mut byte)).await {
+            Ok(Ok(1)) => head.push(byte[0]),
+            other => panic!("the connection ended before a whole response head ({other:?}): {}", text(&head)),
+        }
+    }
+    text(&head)
 }
 
 fn http_client() -> reqwest::Client {
@@ -372,15 +427,16 @@ impl Runner {
     /// Fails loudly if the runner cannot run `chorus` at all, so the test never passes without having
     /// exercised the read-only folder.
     async fn check(&self, dir: &Path) {
-        let output = run(self.chorus(dir).arg("--version")).await;
-        assert!(
-            output.status.success(),
+        let outcome = match self.chorus(dir).arg("--version").output().await {
+            Ok(output) if output.status.success() => return,
+            Ok(output) => format!("{}: {}", output.status, text(&output.stderr).trim()),
+            Err(e) => e.to_string(),
+        };
+        panic!(
             "the read-only test runs as root, where permission bits do not apply, so it runs chorus as `nobody` \
-             through `setpriv --reuid=nobody --regid=nogroup` (util-linux); that failed ({}): {}. Install \
-             util-linux, make sure the users nobody and group nogroup exist, and that {BIN} and the folders \
-             above it can be read by everyone",
-            output.status,
-            text(&output.stderr).trim()
+             through `setpriv --reuid=nobody --regid=nogroup --clear-groups` (util-linux); that failed ({outcome}). \
+             Install util-linux, make sure the user nobody and the group nogroup exist, and that {BIN} and the \
+             folders above it can be read by everyone"
         );
     }
 }
@@ -569,6 +625,58 @@ async fn serve_on_an_empty_folder_becomes_ready_and_stops_cleanly_on_sigterm() {
     }
     assert!(!stderr.contains("cut off"), "nothing was running, so nothing should be cut off:\n{stderr}");
     assert!(stdout.is_empty(), "nothing more on stdout: {stdout}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = workdir();
+    let mut server = Server::start(chorus(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--shutdown-grace",
+        &GRACE_SECS.to_string(),
+        "--log-format",
+        "json",
+    ]))
+    .await;
+    server.wait_ready(&http_client()).await;
+
+    // A form post whose body is still on its way: the CSRF check reads the body, and asks for it with
+    // "100 Continue", which tells us that the request is being handled.
+    let mut stream = tokio::net::TcpStream::connect(server.address()).await.expect("cannot connect");
+    let body = "csrf_token=not-the-one-in-the-cookie&email=a%40b.example&password=x";
+    let cookie = "c".repeat(43);
+    let head = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: {}\r\nCookie: chorus_csrf={cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        server.address(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("cannot send the request head");
+    let interim = read_head(&mut stream).await;
+    assert!(interim.starts_with("HTTP/1.1 100"), "expected 100 Continue, got: {interim}");
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(first.as_bytes()).await.expect("cannot send the first half of the body");
+
+    server.send_sigterm();
+    server.wait_for_log("shutting down: finishing requests and running jobs").await;
+    // The server is shutting down; the request it is handling still gets its answer.
+    stream.write_all(rest.as_bytes()).await.expect("cannot send the rest of the body");
+    let mut response = Vec::new();
+    tokio::time::timeout(RUN_TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .expect("no response within the time limit")
+        .expect("cannot read the response");
+    let response = text(&response);
+    assert!(response.starts_with("HTTP/1.1 403"), "the CSRF check should have answered: {response}");
+    assert!(response.contains("This form has expired"), "{response}");
+
+    let (status, stderr, _) = server.wait_exit().await;
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let logs = json_logs(&stderr);
+    assert!(log_with_message(&logs, "stopped").is_some(), "{stderr}");
+    assert!(!stderr.contains("cut off"), "the request finished within the grace period:\n{stderr}");
 }
 
 #[tokio::test]

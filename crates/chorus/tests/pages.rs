@@ -29,7 +29,8 @@ async fn each_role_sees_the_pages_it_may_and_no_others() {
     app.person_with_password(&org, "cleo@alpha.example", Role::Client, only(&[alpha.id])).await;
 
     let admin_http = signed_in(&app, "ada@northwind.example").await;
-    for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/organization", "/settings/tokens"] {
+    for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/organization", "/settings/tokens"]
+    {
         let (status, html) = page(&app, &admin_http, path).await;
         assert_eq!(status, StatusCode::OK, "{path} for an admin");
         assert!(html.contains("<main id=\"main\""), "{path} uses the layout");
@@ -214,14 +215,22 @@ async fn clients_are_edited_archived_and_restored_through_the_pages() {
 
     let ok = http
         .post(app.url(&path))
-        .form(&[("csrf_token", token.as_str()), ("name", "Alpha Coffee"), ("time_zone", "Asia/Tokyo"), ("office_hours.wed", "08:30-12:00, 13:00-18:00")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Alpha Coffee"),
+            ("time_zone", "Asia/Tokyo"),
+            ("office_hours.wed", "08:30-12:00, 13:00-18:00"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let stored = app.store.client(org.id, alpha.id).await.unwrap();
     assert_eq!(stored.name.as_str(), "Alpha Coffee");
-    assert_eq!(stored.office_hours.summary(), "Mon closed · Tue closed · Wed 08:30–12:00, 13:00–18:00 · Thu closed · Fri closed · Sat closed · Sun closed");
+    assert_eq!(
+        stored.office_hours.summary(),
+        "Mon closed · Tue closed · Wed 08:30–12:00, 13:00–18:00 · Thu closed · Fri closed · Sat closed · Sun closed"
+    );
 
     http.post(app.url(&format!("{path}/archive"))).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
     let (_, active) = page(&app, &http, "/clients").await;

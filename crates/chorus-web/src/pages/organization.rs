@@ -41,7 +41,11 @@ pub async fn show(State(state): State<AppState>, page: PageActor, Query(query): 
     }
 }
 
-pub async fn update(State(state): State<AppState>, page: PageActor, Form(values): Form<HashMap<String, String>>) -> Response {
+pub async fn update(
+    State(state): State<AppState>,
+    page: PageActor,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
     let result = match OrganizationName::parse(values.get("name").map(String::as_str).unwrap_or("")) {
         Ok(name) => services::rename_organization(&state, &page.actor, &name).await,
         Err(e) => Err(e.into()),
