@@ -1,5 +1,5 @@
-//! Background jobs: a queue kept in the database and workers that run it, in the spirit of crates.io's
-//! `crates_io_worker`.
+//! Background jobs: a queue kept in the database and workers that run it, in the spirit of the Rust
+//! project's package index worker (`crates_io_worker`).
 //!
 //! - A *job* is a row in the queue: a kind (`"purge_expired"`), a JSON payload and a time it is due. Typed
 //!   jobs implement [`Job`] and are queued with [`enqueue`].
