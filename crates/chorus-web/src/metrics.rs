@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, their latency, and the job queue.
+//! Prometheus metrics (requests by route and status, their latency, the job queue) and one log line per
+//! request.
 
 use std::time::Instant;
 
@@ -87,8 +88,15 @@ pub async fn track_requests(State(state): State<AppState>, request: Request, nex
     let response = next.run(request).await;
     let route = route.unwrap_or_else(|| "unmatched".to_string());
     let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, elapsed_ms, "request failed");
+    } else {
+        tracing::info!(%method, %route, status, elapsed_ms, "request");
+    }
     let metrics = &state.metrics;
     metrics.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    metrics.latency.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());
+    metrics.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
     response
 }

@@ -123,10 +123,8 @@ pub async fn update_person(state: &AppState, actor: &Actor, id: PersonId, update
     let target = person(state, actor, id).await?;
     let new_role = update.role.unwrap_or(target.role);
     let touches_standing = update.role.is_some() || update.client_access.is_some() || update.deactivated.is_some();
-    if touches_standing {
-        authorize(actor, Action::ChangePerson { target: &target, new_role })?;
-    } else if target.id != actor.person {
-        // Renaming someone else is managing them; renaming yourself is always allowed.
+    // Renaming yourself is always allowed; anything else is managing a person.
+    if touches_standing || target.id != actor.person {
         authorize(actor, Action::ChangePerson { target: &target, new_role })?;
     }
     if update.deactivated == Some(true) && target.id == actor.person {
