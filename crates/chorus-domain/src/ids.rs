@@ -73,3 +73,11 @@ id_type!(
     /// A background job.
     JobId
 );
+id_type!(
+    /// A content pillar of a client.
+    PillarId
+);
+id_type!(
+    /// A goal of a client.
+    GoalId
+);

@@ -10,13 +10,15 @@ pub mod organization;
 pub mod page;
 pub mod permissions;
 pub mod person;
+pub mod strategy;
 pub mod validation;
 
 pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZone};
-pub use ids::{ApiTokenId, ClientId, InvitationId, JobId, OrganizationId, PersonId};
+pub use ids::{ApiTokenId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId};
 pub use office_hours::{OfficeHours, TimeRange};
 pub use organization::{Organization, OrganizationName};
 pub use page::{Cursor, Page, PageRequest};
 pub use permissions::{Action, Actor, Denied, TokenScope, authorize};
+pub use strategy::{BrandVoice, Colour, Goal, GoalFields, GoalMetric, GoalPeriod, Pillar, PillarFields, PillarName, VoiceIssue};
 pub use person::{ClientAccess, Email, Password, Person, PersonName, Role};
 pub use validation::{FieldError, Invalid};

@@ -47,6 +47,11 @@ impl Checker {
         }
     }
 
+    /// Records a problem found without a parse, e.g. a rule between two fields.
+    pub fn fail(&mut self, invalid: Invalid) {
+        self.errors.extend(invalid.errors);
+    }
+
     pub fn finish(self) -> Result<(), Invalid> {
         if self.errors.is_empty() { Ok(()) } else { Err(Invalid { errors: self.errors }) }
     }

@@ -46,6 +46,20 @@ pub(crate) fn email_taken(email: &chorus_domain::Email) -> impl FnOnce(sqlx::Err
     }
 }
 
+/// Like [`db_error`], but a pillar name the client already uses becomes a conflict that names it.
+pub(crate) fn pillar_name_taken(name: &chorus_domain::PillarName) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.constraint() == Some(PILLAR_NAME_KEY) => StoreError::Conflict {
+            field: "name",
+            message: format!("this client already has a pillar called “{name}”"),
+        },
+        _ => db_error(error),
+    }
+}
+
+/// The unique constraint on a client's pillar names (`UNIQUE (client_id, name_key)`), as PostgreSQL names it.
+const PILLAR_NAME_KEY: &str = "pillars_client_id_name_key_key";
+
 fn database_error(db: &dyn DatabaseError) -> StoreError {
     let message = one_line(db.message());
     match db.kind() {
@@ -75,6 +89,7 @@ fn conflict(constraint: Option<&str>) -> StoreError {
         Some("sessions_pkey" | "api_tokens_token_hash_key" | "invitations_token_hash_key") => {
             ("token", "this token is already in use")
         }
+        Some(PILLAR_NAME_KEY) => ("name", "this client already has a pillar of that name"),
         _ => ("id", "this already exists"),
     };
     StoreError::Conflict { field, message: message.to_string() }

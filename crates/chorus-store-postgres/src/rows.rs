@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 
 use chorus_domain::{
-    ApiTokenId, BrandNotes, Client, ClientAccess, ClientId, ClientName, Email, InvitationId, JobId, Organization,
-    OrganizationId, OrganizationName, Person, PersonId, PersonName, Role, TimeZone, TokenScope,
+    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
+    GoalMetric, GoalPeriod, InvitationId, JobId, Organization, OrganizationId, OrganizationName, Person, PersonId,
+    PersonName, Pillar, PillarId, PillarName, Role, TimeZone, TokenScope,
 };
 use chorus_store::{ApiToken, Invitation, Job, StoreError, StoreResult};
 use sqlx::postgres::{PgRow, Postgres};
@@ -33,6 +34,12 @@ pub(crate) const INVITATION_COLUMNS: &str =
     "id, organization_id, email, name, role, client_access, invited_by, created_at, expires_at";
 
 pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, attempts, max_attempts, run_at, last_error, created_at";
+
+pub(crate) const PILLAR_COLUMNS: &str =
+    "id, organization_id, client_id, name, colour, target_share, description, created_at, updated_at";
+
+pub(crate) const GOAL_COLUMNS: &str =
+    "id, organization_id, client_id, metric, target, period, note, created_at, updated_at";
 
 pub(crate) fn organization(row: &PgRow) -> StoreResult<Organization> {
     Ok(Organization {
@@ -116,6 +123,44 @@ pub(crate) fn job(row: &PgRow) -> StoreResult<Job> {
         last_error: get(row, "last_error")?,
         created_at: get(row, "created_at")?,
     })
+}
+
+pub(crate) fn pillar(row: &PgRow) -> StoreResult<Pillar> {
+    let target_share: i16 = get(row, "target_share")?;
+    let target_share = u8::try_from(target_share)
+        .ok()
+        .filter(|share| *share <= 100)
+        .ok_or_else(|| StoreError::Corrupt(format!("pillars.target_share holds {target_share}")))?;
+    Ok(Pillar {
+        id: PillarId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        client_id: ClientId::from_uuid(get(row, "client_id")?),
+        name: parse(row, "pillars.name", PillarName::parse)?,
+        colour: parse(row, "pillars.colour", Colour::parse)?,
+        target_share,
+        description: get(row, "description")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn goal(row: &PgRow) -> StoreResult<Goal> {
+    Ok(Goal {
+        id: GoalId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        client_id: ClientId::from_uuid(get(row, "client_id")?),
+        metric: parse(row, "goals.metric", GoalMetric::parse)?,
+        target: get(row, "target")?,
+        period: parse(row, "goals.period", GoalPeriod::parse)?,
+        note: get(row, "note")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// A brand voice from a row with its `voice` column.
+pub(crate) fn brand_voice(row: &PgRow) -> StoreResult<BrandVoice> {
+    json(row, "brand_voices.voice")
 }
 
 pub(crate) fn token_scope(raw: &str) -> Result<TokenScope, String> {

@@ -84,6 +84,8 @@ fn conflicting_field(message: &str) -> &'static str {
     match column {
         "email" => "email",
         "token_hash" => "token",
+        // Only pillars have a unique `name_key` (per client); clients and people use it to sort.
+        "name_key" => "name",
         _ => "id",
     }
 }
@@ -92,6 +94,7 @@ fn conflict_message(message: &str) -> String {
     match conflicting_field(message) {
         "email" => "that e-mail address is already in use".to_string(),
         "token" => "that token already exists; generate a new one".to_string(),
+        "name" => "this client already has a pillar of that name".to_string(),
         _ => format!("this already exists ({message})"),
     }
 }
@@ -105,5 +108,6 @@ mod tests {
         assert_eq!(conflicting_field("UNIQUE constraint failed: people.email"), "email");
         assert_eq!(conflicting_field("UNIQUE constraint failed: api_tokens.token_hash"), "token");
         assert_eq!(conflicting_field("UNIQUE constraint failed: clients.id"), "id");
+        assert_eq!(conflicting_field("UNIQUE constraint failed: pillars.client_id, pillars.name_key"), "name");
     }
 }

@@ -9,8 +9,9 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use chorus_domain::{
-    ApiTokenId, BrandNotes, Client, ClientAccess, ClientId, ClientName, Email, InvitationId, JobId, OfficeHours,
-    Organization, OrganizationId, OrganizationName, Person, PersonId, PersonName, Role, TimeZone, TokenScope,
+    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
+    GoalMetric, GoalPeriod, InvitationId, JobId, OfficeHours, Organization, OrganizationId, OrganizationName, Person,
+    PersonId, PersonName, Pillar, PillarId, PillarName, Role, TimeZone, TokenScope,
 };
 use chorus_store::{ApiToken, Invitation, Job, Session, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -259,6 +260,81 @@ impl JobRow {
             created_at: self.created_at,
         })
     }
+}
+
+pub(crate) const PILLAR_COLUMNS: &str =
+    "id, organization_id, client_id, name, colour, target_share, description, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PillarRow {
+    id: Uuid,
+    organization_id: Uuid,
+    client_id: Uuid,
+    name: String,
+    colour: String,
+    target_share: i64,
+    description: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl PillarRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Pillar> {
+        let bad = |e: &dyn Display| corrupt("pillar", self.id, e);
+        let target_share = u8::try_from(self.target_share)
+            .ok()
+            .filter(|share| *share <= 100)
+            .ok_or_else(|| bad(&format!("target_share is {}", self.target_share)))?;
+        Ok(Pillar {
+            id: PillarId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            client_id: ClientId::from_uuid(self.client_id),
+            name: PillarName::parse(&self.name).map_err(|e| bad(&e))?,
+            colour: Colour::parse(&self.colour).map_err(|e| bad(&e))?,
+            target_share,
+            description: self.description,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(crate) const GOAL_COLUMNS: &str =
+    "id, organization_id, client_id, metric, target, period, note, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GoalRow {
+    id: Uuid,
+    organization_id: Uuid,
+    client_id: Uuid,
+    metric: String,
+    target: f64,
+    period: String,
+    note: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl GoalRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Goal> {
+        let bad = |e: &dyn Display| corrupt("goal", self.id, e);
+        Ok(Goal {
+            id: GoalId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            client_id: ClientId::from_uuid(self.client_id),
+            metric: GoalMetric::parse(&self.metric).map_err(|e| bad(&e))?,
+            target: self.target,
+            period: GoalPeriod::parse(&self.period).map_err(|e| bad(&e))?,
+            note: self.note,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A client's brand voice from its stored JSON.
+pub(crate) fn brand_voice(client: Uuid, voice: &str) -> StoreResult<BrandVoice> {
+    serde_json::from_str(voice).map_err(|e| corrupt("brand voice of client", client, e))
 }
 
 /// Converts every row, failing on the first that does not convert.

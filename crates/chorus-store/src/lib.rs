@@ -9,8 +9,8 @@ mod records;
 
 use async_trait::async_trait;
 use chorus_domain::{
-    ApiTokenId, Client, ClientChanges, ClientId, InvitationId, NewClient, Organization, OrganizationId,
-    OrganizationName, Page, PageRequest, Person, PersonId,
+    ApiTokenId, BrandVoice, Client, ClientChanges, ClientId, Goal, GoalFields, GoalId, InvitationId, NewClient,
+    Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, Pillar, PillarFields, PillarId,
 };
 use chrono::{DateTime, Utc};
 
@@ -34,8 +34,8 @@ impl Backend {
 }
 
 /// The whole storage interface. Implemented automatically for anything that implements every part.
-pub trait Store: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore {}
-impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore> Store for T {}
+pub trait Store: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore {}
+impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore> Store for T {}
 
 #[async_trait]
 pub trait OrganizationStore: Send + Sync + 'static {
@@ -187,4 +187,28 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Waits until a job may be due (a wake-up from another process on PostgreSQL) or `timeout` passes.
     async fn wait_for_jobs(&self, timeout: std::time::Duration);
+}
+
+/// A client's strategy: content pillars, goals and brand voice. Every method takes the organization and
+/// the client, and a client of another organization is `NotFound`.
+#[async_trait]
+pub trait StrategyStore: Send + Sync + 'static {
+    /// The client's pillars, in the order they were created.
+    async fn list_pillars(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Pillar>>;
+    /// Fails with `Conflict { field: "name" }` when the client already has a pillar of that name (ignoring case).
+    async fn create_pillar(&self, org: OrganizationId, client: ClientId, fields: &PillarFields) -> StoreResult<Pillar>;
+    async fn update_pillar(&self, org: OrganizationId, client: ClientId, id: PillarId, fields: &PillarFields)
+    -> StoreResult<Pillar>;
+    async fn delete_pillar(&self, org: OrganizationId, client: ClientId, id: PillarId) -> StoreResult<()>;
+
+    /// The client's goals, in the order they were created.
+    async fn list_goals(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Goal>>;
+    async fn create_goal(&self, org: OrganizationId, client: ClientId, fields: &GoalFields) -> StoreResult<Goal>;
+    async fn update_goal(&self, org: OrganizationId, client: ClientId, id: GoalId, fields: &GoalFields)
+    -> StoreResult<Goal>;
+    async fn delete_goal(&self, org: OrganizationId, client: ClientId, id: GoalId) -> StoreResult<()>;
+
+    /// The client's brand voice; an empty one when none was saved yet.
+    async fn brand_voice(&self, org: OrganizationId, client: ClientId) -> StoreResult<BrandVoice>;
+    async fn set_brand_voice(&self, org: OrganizationId, client: ClientId, voice: &BrandVoice) -> StoreResult<()>;
 }

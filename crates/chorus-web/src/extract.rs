@@ -113,12 +113,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         let raw = RawPathParams::from_request_parts(parts, state).await.ok();
         let named = match error.kind() {
             ErrorKind::ParseErrorAtKey { key, value, .. } => Some((key.clone(), value.clone())),
+            ErrorKind::ParseErrorAtIndex { index, value, .. } => {
+                let key = raw.as_ref().and_then(|r| r.iter().nth(*index).map(|(k, _)| k.to_string()));
+                Some((key.unwrap_or_else(|| format!("parameter {}", index + 1)), value.clone()))
+            }
+            // Every path parameter of the API is an id: name the first one that is not.
             _ => raw.as_ref().and_then(|r| {
-                let params: Vec<(&str, &str)> = r.iter().collect();
-                match params.as_slice() {
-                    [(key, value)] => Some(((*key).to_string(), (*value).to_string())),
-                    _ => None,
-                }
+                r.iter().find(|(_, v)| uuid::Uuid::parse_str(v).is_err()).map(|(k, v)| (k.to_string(), v.to_string()))
             }),
         };
         Err(match named {

@@ -18,6 +18,8 @@ struct ClientB {
     user: TestPerson,
     invitation: Invitation,
     token: ApiToken,
+    pillar: chorus_domain::Pillar,
+    goal: chorus_domain::Goal,
 }
 
 impl ClientB {
@@ -27,6 +29,8 @@ impl ClientB {
             self.user.person.id.to_string(),
             self.invitation.id.to_string(),
             self.token.id.to_string(),
+            self.pillar.id.to_string(),
+            self.goal.id.to_string(),
         ]
     }
 
@@ -36,6 +40,8 @@ impl ClientB {
             "person_id" => self.user.person.id.to_string(),
             "invitation_id" => self.invitation.id.to_string(),
             "token_id" => self.token.id.to_string(),
+            "pillar_id" => self.pillar.id.to_string(),
+            "goal_id" => self.goal.id.to_string(),
             other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
         }
     }
@@ -58,7 +64,11 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     app.store.create_invitation(&invitation, b"secret-of-ben").await.unwrap();
     app.token_for(&user.person, TokenScope::Write).await;
     let token = app.store.list_api_tokens(org.id, user.person.id).await.unwrap().remove(0);
-    ClientB { client, user, invitation, token }
+    let pillar = app.store.create_pillar(org.id, client.id, &serde_json::from_value(json!({"name": "Bravo pillar", "colour": "#112233", "target_share": 40})).unwrap()).await.unwrap();
+    let goal = app.store.create_goal(org.id, client.id, &serde_json::from_value(json!({"metric": "reach", "target": 1000.0, "period": "month"})).unwrap()).await.unwrap();
+    let voice = serde_json::from_value(json!({"banned_words": ["bravo-secret"]})).unwrap();
+    app.store.set_brand_voice(org.id, client.id, &voice).await.unwrap();
+    ClientB { client, user, invitation, token, pillar, goal }
 }
 
 /// A body that would take over B's objects if any handler accepted it.
@@ -71,6 +81,13 @@ fn hostile_body(b: &ClientB) -> Value {
         "client_access": {"kind": "only", "client_ids": [b.client.id]},
         "deactivated": true,
         "scope": "write",
+        "colour": "#000000",
+        "target_share": 10,
+        "metric": "reach",
+        "target": 1.0,
+        "period": "month",
+        "banned_words": ["hijacked"],
+        "text": "Taken over",
     })
 }
 
@@ -147,6 +164,9 @@ async fn walk_every_route(backend: Backend) {
         .unwrap();
     assert!(b_people.items.iter().all(|p| p.name.as_str() != "Taken over"));
     assert_eq!(app.store.organization(org.id).await.unwrap().name.as_str(), "Northwind");
+    assert_eq!(app.store.list_pillars(org.id, b.client.id).await.unwrap(), vec![b.pillar.clone()]);
+    assert_eq!(app.store.list_goals(org.id, b.client.id).await.unwrap(), vec![b.goal.clone()]);
+    assert_eq!(app.store.brand_voice(org.id, b.client.id).await.unwrap().banned_words, ["bravo-secret"]);
     // B's own user still works: the walk did not lock B out either.
     assert_eq!(app.api(Method::GET, "/me", &b.user.token).send().await.unwrap().status(), StatusCode::OK);
 }

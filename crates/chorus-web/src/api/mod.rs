@@ -4,6 +4,7 @@
 mod clients;
 mod me;
 mod people;
+mod strategy;
 mod tokens;
 
 use axum::Json;
@@ -29,6 +30,7 @@ use crate::AppState;
     tags(
         (name = "me", description = "The caller and their organization"),
         (name = "clients", description = "The brands the organization manages"),
+        (name = "strategy", description = "A client's content pillars, goals and brand voice"),
         (name = "people", description = "The team, client users and invitations"),
         (name = "tokens", description = "Personal API tokens"),
     )
@@ -62,6 +64,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::get, clients::update))
         .routes(routes!(clients::archive))
         .routes(routes!(clients::restore))
+        .routes(routes!(strategy::list_pillars, strategy::create_pillar))
+        .routes(routes!(strategy::update_pillar, strategy::delete_pillar))
+        .routes(routes!(strategy::list_goals, strategy::create_goal))
+        .routes(routes!(strategy::update_goal, strategy::delete_goal))
+        .routes(routes!(strategy::brand_voice, strategy::set_brand_voice))
+        .routes(routes!(strategy::check_voice))
         .routes(routes!(people::list))
         .routes(routes!(people::get, people::update))
         .routes(routes!(people::list_invitations, people::invite))

@@ -5,6 +5,7 @@ mod account;
 mod clients;
 mod organization;
 mod people;
+mod strategy;
 mod tokens;
 
 use std::collections::HashMap;
@@ -30,6 +31,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clients/{client_id}", get(clients::edit_form).post(clients::update))
         .route("/clients/{client_id}/archive", post(clients::archive))
         .route("/clients/{client_id}/restore", post(clients::restore))
+        .route("/clients/{client_id}/strategy", get(strategy::show))
+        .route("/clients/{client_id}/pillars", post(strategy::create_pillar))
+        .route("/clients/{client_id}/pillars/{pillar_id}/delete", post(strategy::delete_pillar))
+        .route("/clients/{client_id}/goals", post(strategy::create_goal))
+        .route("/clients/{client_id}/goals/{goal_id}/delete", post(strategy::delete_goal))
+        .route("/clients/{client_id}/brand-voice", post(strategy::set_brand_voice))
         .route("/people", get(people::list))
         .route("/people/invite", get(people::invite_form).post(people::invite))
         .route("/people/{person_id}", get(people::edit_form).post(people::update))
@@ -231,6 +238,11 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "client-restored" => "Client restored.",
         "person-saved" => "Changes saved.",
         "organization-saved" => "Changes saved.",
+        "pillar-added" => "Pillar added.",
+        "pillar-removed" => "Pillar removed.",
+        "goal-added" => "Goal added.",
+        "goal-removed" => "Goal removed.",
+        "voice-saved" => "Brand voice saved.",
         "invitation-revoked" => "Invitation withdrawn; its link no longer works.",
         "token-revoked" => "Token revoked; it stops working at once.",
         _ => return None,

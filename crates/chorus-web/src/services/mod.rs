@@ -1,6 +1,8 @@
 //! What Chorus does, once, for the API, the pages and the CLI alike: each operation checks the actor's
 //! permission, validates what the domain cannot check alone, and calls the store.
 
+pub mod strategy;
+
 use chorus_domain::person::check_access;
 use chorus_domain::{
     Action, Actor, ApiTokenId, Client, ClientAccess, ClientChanges, ClientId, Email, Invalid, InvitationId, NewClient,
