@@ -81,3 +81,11 @@ id_type!(
     /// A goal of a client.
     GoalId
 );
+id_type!(
+    /// A post: one idea for a client.
+    PostId
+);
+id_type!(
+    /// A post's version for one network.
+    VariantId
+);

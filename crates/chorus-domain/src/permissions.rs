@@ -74,6 +74,8 @@ pub enum Action<'a> {
     EditOrganization,
     ViewOwnTokens,
     ManageOwnTokens,
+    /// Write, change or delete a client's posts.
+    EditContent(ClientId),
 }
 
 impl Action<'_> {
@@ -86,6 +88,7 @@ impl Action<'_> {
                 | Action::ChangePerson { .. }
                 | Action::EditOrganization
                 | Action::ManageOwnTokens
+                | Action::EditContent(_)
         )
     }
 }
@@ -107,7 +110,7 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
 
     // Visibility first: an object out of reach is "not found", whatever the action.
     match action {
-        Action::ViewClient(id) | Action::EditClient(id) if !actor.access.allows(id) => {
+        Action::ViewClient(id) | Action::EditClient(id) | Action::EditContent(id) if !actor.access.allows(id) => {
             return Err(NotFound);
         }
         Action::ViewPerson(p) | Action::ChangePerson { target: p, .. } if !sees_person(actor, p) => {
@@ -131,6 +134,11 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<(), Denied> {
             Editor => Err(Forbidden("editors cannot change client settings; ask a manager")),
             Analyst => Err(Forbidden("analysts have read-only access")),
             Client => Err(Forbidden("client users cannot change client settings")),
+        },
+        Action::EditContent(_) => match role {
+            Owner | Admin | Manager | Editor => Ok(()),
+            Analyst => Err(Forbidden("analysts have read-only access")),
+            Client => Err(Forbidden("client users review content; they do not edit it")),
         },
         Action::EditOrganization => match role {
             Owner | Admin => Ok(()),
@@ -253,6 +261,17 @@ mod tests {
         let o = Actor::for_person(&owner, None);
         assert!(o.can(Action::ChangePerson { target: &admin_p, new_role: Role::Owner }));
         assert!(!o.can(Action::ChangePerson { target: &owner, new_role: Role::Admin }));
+    }
+
+    #[test]
+    fn editors_write_content_for_their_clients_only() {
+        let org = OrganizationId::new();
+        let (a, b) = (ClientId::new(), ClientId::new());
+        let editor = Actor::for_person(&person(org, Role::Editor, only(a)), None);
+        assert!(editor.can(Action::EditContent(a)));
+        assert_eq!(authorize(&editor, Action::EditContent(b)), Err(Denied::NotFound));
+        let client_user = Actor::for_person(&person(org, Role::Client, only(a)), None);
+        assert!(!client_user.can(Action::EditContent(a)));
     }
 
     #[test]

@@ -281,3 +281,69 @@ impl SqliteStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chorus_domain::{
+        BrandNotes, ClientAccess, Colour, Email, GoalMetric, GoalPeriod, NewClient, OfficeHours, OrganizationName,
+        PersonName, Role, TimeZone,
+    };
+    use chorus_store::{ClientStore, NewPerson, OrganizationStore};
+
+    use super::*;
+
+    /// Runs `sql` (binding the client id), then expects `read` to fail as corrupt.
+    async fn corrupted<T: std::fmt::Debug>(
+        store: &SqliteStore,
+        client: ClientId,
+        sql: &str,
+        read: impl AsyncFnOnce() -> StoreResult<T>,
+    ) {
+        sqlx::query(sql).bind(client.as_uuid()).execute(&store.pool).await.unwrap();
+        let result = read().await;
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "after {sql}: {result:?}");
+    }
+
+    #[tokio::test]
+    async fn values_chorus_would_never_write_are_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("chorus.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        let owner = NewPerson {
+            email: Email::parse("owner@example.com").unwrap(),
+            name: PersonName::parse("Owner").unwrap(),
+            role: Role::Owner,
+            client_access: ClientAccess::All,
+            password_hash: None,
+        };
+        let (org, _) = store.create_organization(&OrganizationName::parse("Acme").unwrap(), owner).await.unwrap();
+        let new = NewClient {
+            name: chorus_domain::ClientName::parse("Client").unwrap(),
+            time_zone: TimeZone::UTC,
+            office_hours: OfficeHours::default(),
+            brand_notes: BrandNotes::default(),
+        };
+        let client = store.create_client(org.id, new, None).await.unwrap().id;
+        let pillar = PillarFields {
+            name: PillarName::parse("News").unwrap(),
+            colour: Colour::parse("#123456").unwrap(),
+            target_share: 10,
+            description: String::new(),
+        };
+        store.create_pillar(org.id, client, &pillar).await.unwrap();
+        let goal =
+            GoalFields { metric: GoalMetric::Reach, target: 2.5, period: GoalPeriod::Month, note: String::new() };
+        store.create_goal(org.id, client, &goal).await.unwrap();
+        store.set_brand_voice(org.id, client, &BrandVoice::default()).await.unwrap();
+
+        let list_goals = || store.list_goals(org.id, client);
+        corrupted(&store, client, "UPDATE goals SET metric = 'likes' WHERE client_id = ?", list_goals).await;
+        let list_goals = || store.list_goals(org.id, client);
+        let sql = "UPDATE goals SET metric = 'reach', period = 'week' WHERE client_id = ?";
+        corrupted(&store, client, sql, list_goals).await;
+        let list_pillars = || store.list_pillars(org.id, client);
+        corrupted(&store, client, "UPDATE pillars SET colour = 'blue' WHERE client_id = ?", list_pillars).await;
+        let voice = || store.brand_voice(org.id, client);
+        corrupted(&store, client, "UPDATE brand_voices SET voice = '[1, 2]' WHERE client_id = ?", voice).await;
+    }
+}

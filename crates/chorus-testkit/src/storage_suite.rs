@@ -24,10 +24,12 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chorus_domain::strategy::{HashtagGroup, Snippet};
 use chorus_domain::{
-    ApiTokenId, BrandNotes, Client, ClientAccess, ClientChanges, ClientId, ClientName, Email, InvitationId, JobId,
-    NewClient, OfficeHours, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId,
-    PersonName, Role, TimeRange, TimeZone, TokenScope,
+    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges, ClientId, ClientName, Colour, Email, Goal,
+    GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, NewClient, OfficeHours, Organization,
+    OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, PersonName, Pillar, PillarFields, PillarId,
+    PillarName, Role, TimeRange, TimeZone, TokenScope,
 };
 use chorus_store::{
     ApiToken, ArchivedFilter, ClientQuery, Invitation, JobCounts, NewJob, NewPerson, PeopleQuery, PersonChanges,
@@ -67,6 +69,11 @@ macro_rules! storage_suite {
             released_jobs_do_not_count_an_attempt,
             job_counts_tell_ready_scheduled_running_and_dead,
             waiting_for_jobs_ends_on_enqueue_or_timeout,
+            pillars_can_be_created_listed_updated_and_deleted,
+            pillar_names_are_unique_per_client_ignoring_case,
+            goals_can_be_created_listed_updated_and_deleted,
+            brand_voice_is_empty_until_set_and_replaced_whole,
+            strategy_is_scoped_to_organization_and_client,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -1111,4 +1118,304 @@ pub async fn waiting_for_jobs_ends_on_enqueue_or_timeout(store: Db) {
     }
     assert!(waiter.is_finished(), "an enqueue did not wake the waiting worker");
     assert!(waiter.await.unwrap() < Duration::from_secs(15));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Strategy: pillars, goals, brand voice
+
+fn pillar_fields(name: &str, colour: &str, target_share: u8, description: &str) -> PillarFields {
+    PillarFields {
+        name: PillarName::parse(name).unwrap(),
+        colour: Colour::parse(colour).unwrap(),
+        target_share,
+        description: description.to_string(),
+    }
+}
+
+fn goal_fields(metric: GoalMetric, target: f64, period: GoalPeriod, note: &str) -> GoalFields {
+    GoalFields { metric, target, period, note: note.to_string() }
+}
+
+/// Checks that `result` is `NotFound(what)` exactly: "client" and "pillar" must not be confused.
+fn assert_missing<T: Debug>(result: StoreResult<T>, what: &str, context: &str) {
+    match result {
+        Err(StoreError::NotFound(found)) if found == what => {}
+        other => panic!("{context}: expected NotFound({what:?}), got {other:?}"),
+    }
+}
+
+fn pillar_names(pillars: &[Pillar]) -> Vec<&str> {
+    pillars.iter().map(|p| p.name.as_str()).collect()
+}
+
+fn goal_targets(goals: &[Goal]) -> Vec<f64> {
+    goals.iter().map(|g| g.target).collect()
+}
+
+fn full_voice() -> BrandVoice {
+    BrandVoice {
+        banned_words: vec!["cheap".into(), "world-class".into(), "Ünïcödé".into()],
+        required_disclosures: vec!["#ad".into(), "Paid partnership".into()],
+        hashtag_groups: vec![
+            HashtagGroup { name: "Launch".into(), hashtags: vec!["#newdrop".into(), "#coffee".into()] },
+            HashtagGroup { name: "Empty".into(), hashtags: vec![] },
+        ],
+        snippets: vec![Snippet { name: "Sign-off".into(), text: "Love,\n\"the team\" — see you".into() }],
+    }
+}
+
+pub async fn pillars_can_be_created_listed_updated_and_deleted(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    assert_eq!(store.list_pillars(org.id, acme.id).await.unwrap(), Vec::<Pillar>::new(), "none yet");
+
+    let fields = pillar_fields("Behind the scenes", "#3A3FD4", 40, "How the roastery works");
+    let created = store.create_pillar(org.id, acme.id, &fields).await.unwrap();
+    assert_eq!(created.organization_id, org.id);
+    assert_eq!(created.client_id, acme.id);
+    assert_eq!(created.name.as_str(), "Behind the scenes");
+    assert_eq!(created.colour.as_str(), "#3a3fd4");
+    assert_eq!(created.target_share, 40);
+    assert_eq!(created.description, "How the roastery works");
+    assert_eq!(created.created_at, created.updated_at);
+
+    // Listed in creation order, not by name.
+    let zebra = store.create_pillar(org.id, acme.id, &pillar_fields("Zebra facts", "#000000", 0, "")).await.unwrap();
+    let apple = store.create_pillar(org.id, acme.id, &pillar_fields("apple tips", "#ffffff", 100, "")).await.unwrap();
+    let listed = store.list_pillars(org.id, acme.id).await.unwrap();
+    assert_eq!(listed, [created.clone(), zebra.clone(), apple.clone()], "reads back what was created, in order");
+    assert_eq!(zebra.target_share, 0);
+    assert_eq!(apple.target_share, 100);
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let changes = pillar_fields("Behind The Scenes", "#112233", 25, "");
+    let updated = store.update_pillar(org.id, acme.id, created.id, &changes).await.unwrap();
+    assert_eq!(updated.id, created.id);
+    assert_eq!(updated.name.as_str(), "Behind The Scenes", "its own name in another case is no conflict");
+    assert_eq!(updated.colour.as_str(), "#112233");
+    assert_eq!(updated.target_share, 25);
+    assert_eq!(updated.description, "");
+    assert_eq!(updated.created_at, created.created_at);
+    assert!(updated.updated_at > created.updated_at, "{} > {}", updated.updated_at, created.updated_at);
+    let listed = store.list_pillars(org.id, acme.id).await.unwrap();
+    assert_eq!(listed, [updated.clone(), zebra.clone(), apple.clone()], "an update keeps the place");
+
+    store.delete_pillar(org.id, acme.id, zebra.id).await.unwrap();
+    assert_eq!(pillar_names(&store.list_pillars(org.id, acme.id).await.unwrap()), ["Behind The Scenes", "apple tips"]);
+    assert_missing(store.delete_pillar(org.id, acme.id, zebra.id).await, "pillar", "deleting twice");
+    assert_missing(
+        store.update_pillar(org.id, acme.id, zebra.id, &changes).await,
+        "pillar",
+        "updating a deleted pillar",
+    );
+    assert_missing(store.update_pillar(org.id, acme.id, PillarId::new(), &changes).await, "pillar", "unknown pillar");
+
+    // A deleted pillar's name is free again.
+    let again = store.create_pillar(org.id, acme.id, &pillar_fields("ZEBRA FACTS", "#000000", 5, "")).await.unwrap();
+    assert_ne!(again.id, zebra.id);
+    assert_eq!(
+        pillar_names(&store.list_pillars(org.id, acme.id).await.unwrap()),
+        ["Behind The Scenes", "apple tips", "ZEBRA FACTS"]
+    );
+
+    let unknown = ClientId::new();
+    assert_missing(store.list_pillars(org.id, unknown).await, "client", "listing for an unknown client");
+    assert_missing(store.create_pillar(org.id, unknown, &fields).await, "client", "creating for an unknown client");
+    assert_missing(store.update_pillar(org.id, unknown, apple.id, &changes).await, "client", "updating via unknown");
+    assert_missing(store.delete_pillar(org.id, unknown, apple.id).await, "client", "deleting via unknown");
+    assert_eq!(store.list_pillars(org.id, acme.id).await.unwrap().len(), 3, "nothing changed");
+}
+
+pub async fn pillar_names_are_unique_per_client_ignoring_case(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let globex = client(&store, org.id, "Globex").await;
+    let first = store.create_pillar(org.id, acme.id, &pillar_fields("Café Culture", "#aa0000", 30, "")).await.unwrap();
+    let other = store.create_pillar(org.id, acme.id, &pillar_fields("Recipes", "#00aa00", 30, "")).await.unwrap();
+
+    for name in ["Café Culture", "CAFÉ CULTURE", "café culture"] {
+        let result = store.create_pillar(org.id, acme.id, &pillar_fields(name, "#0000aa", 10, "")).await;
+        match result {
+            Err(StoreError::Conflict { field: "name", message }) => {
+                assert!(message.contains("already has a pillar called"), "{message}");
+                assert!(message.contains(name), "the message names the pillar: {message}");
+            }
+            other => panic!("creating {name:?} twice: expected a conflict on name, got {other:?}"),
+        }
+    }
+    // Renaming onto another pillar's name is a conflict too, and changes nothing.
+    let result = store.update_pillar(org.id, acme.id, other.id, &pillar_fields("CAFÉ culture", "#123456", 1, "")).await;
+    assert!(matches!(result, Err(StoreError::Conflict { field: "name", .. })), "{result:?}");
+    assert_eq!(store.list_pillars(org.id, acme.id).await.unwrap(), [first.clone(), other.clone()]);
+
+    // Another client may use the same name.
+    let theirs =
+        store.create_pillar(org.id, globex.id, &pillar_fields("café culture", "#0000aa", 10, "")).await.unwrap();
+    assert_eq!(store.list_pillars(org.id, globex.id).await.unwrap(), [theirs]);
+    assert_eq!(store.list_pillars(org.id, acme.id).await.unwrap(), [first, other]);
+}
+
+pub async fn goals_can_be_created_listed_updated_and_deleted(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    assert_eq!(store.list_goals(org.id, acme.id).await.unwrap(), Vec::<Goal>::new(), "none yet");
+
+    // Values with no short decimal form: each must come back bit for bit.
+    let targets = [0.1, 2.675, 1.0 / 3.0, 12_345_678.901_234_5, 4.5e-7, 500.0];
+    let metrics = [
+        GoalMetric::EngagementRate,
+        GoalMetric::Reach,
+        GoalMetric::Clicks,
+        GoalMetric::FollowerGrowth,
+        GoalMetric::Conversions,
+        GoalMetric::PostsPublished,
+    ];
+    let periods = [GoalPeriod::Month, GoalPeriod::Quarter, GoalPeriod::Year];
+    let mut created = Vec::new();
+    for (i, (target, metric)) in targets.into_iter().zip(metrics).enumerate() {
+        let fields = goal_fields(metric, target, periods[i % 3], &format!("goal {i}"));
+        let goal = store.create_goal(org.id, acme.id, &fields).await.unwrap();
+        assert_eq!(goal.organization_id, org.id);
+        assert_eq!(goal.client_id, acme.id);
+        assert_eq!((goal.metric, goal.target.to_bits(), goal.period), (metric, target.to_bits(), periods[i % 3]));
+        assert_eq!(goal.note, format!("goal {i}"));
+        assert_eq!(goal.created_at, goal.updated_at);
+        created.push(goal);
+    }
+    let listed = store.list_goals(org.id, acme.id).await.unwrap();
+    assert_eq!(listed, created, "reads back what was created, in creation order");
+    let bits: Vec<u64> = goal_targets(&listed).iter().map(|t| t.to_bits()).collect();
+    assert_eq!(bits, targets.map(f64::to_bits), "targets round-trip exactly");
+    assert_eq!(listed.iter().map(|g| g.metric).collect::<Vec<_>>(), metrics, "every metric round-trips");
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let changes = goal_fields(GoalMetric::Reach, 0.3, GoalPeriod::Year, "thirty percent of a reach");
+    let updated = store.update_goal(org.id, acme.id, created[0].id, &changes).await.unwrap();
+    assert_eq!(updated.id, created[0].id);
+    assert_eq!(updated.metric, GoalMetric::Reach);
+    assert_eq!(updated.target.to_bits(), 0.3f64.to_bits());
+    assert_eq!(updated.period, GoalPeriod::Year);
+    assert_eq!(updated.note, "thirty percent of a reach");
+    assert_eq!(updated.created_at, created[0].created_at);
+    assert!(updated.updated_at > created[0].updated_at);
+    let listed = store.list_goals(org.id, acme.id).await.unwrap();
+    assert_eq!(listed[0], updated, "an update keeps the place");
+    assert_eq!(listed[1..], created[1..], "only that goal changed");
+
+    store.delete_goal(org.id, acme.id, created[2].id).await.unwrap();
+    let ids: Vec<GoalId> = store.list_goals(org.id, acme.id).await.unwrap().iter().map(|g| g.id).collect();
+    assert_eq!(ids, [created[0].id, created[1].id, created[3].id, created[4].id, created[5].id]);
+    assert_missing(store.delete_goal(org.id, acme.id, created[2].id).await, "goal", "deleting twice");
+    assert_missing(
+        store.update_goal(org.id, acme.id, created[2].id, &changes).await,
+        "goal",
+        "updating a deleted goal",
+    );
+    assert_missing(store.update_goal(org.id, acme.id, GoalId::new(), &changes).await, "goal", "unknown goal");
+
+    let unknown = ClientId::new();
+    assert_missing(store.list_goals(org.id, unknown).await, "client", "listing for an unknown client");
+    assert_missing(store.create_goal(org.id, unknown, &changes).await, "client", "creating for an unknown client");
+    assert_missing(store.update_goal(org.id, unknown, created[0].id, &changes).await, "client", "updating via unknown");
+    assert_missing(store.delete_goal(org.id, unknown, created[0].id).await, "client", "deleting via unknown");
+    assert_eq!(store.list_goals(org.id, acme.id).await.unwrap().len(), 5, "nothing changed");
+}
+
+pub async fn brand_voice_is_empty_until_set_and_replaced_whole(store: Db) {
+    let (org, _) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let globex = client(&store, org.id, "Globex").await;
+    assert_eq!(store.brand_voice(org.id, acme.id).await.unwrap(), BrandVoice::default(), "empty until set");
+
+    let voice = full_voice();
+    store.set_brand_voice(org.id, acme.id, &voice).await.unwrap();
+    assert_eq!(store.brand_voice(org.id, acme.id).await.unwrap(), voice, "reads back what was set");
+    assert_eq!(store.brand_voice(org.id, globex.id).await.unwrap(), BrandVoice::default(), "per client");
+
+    // Setting again replaces the whole voice: lists left empty are empty afterwards.
+    let replacement = BrandVoice { banned_words: vec!["synergy".into()], ..BrandVoice::default() };
+    store.set_brand_voice(org.id, acme.id, &replacement).await.unwrap();
+    assert_eq!(store.brand_voice(org.id, acme.id).await.unwrap(), replacement);
+
+    store.set_brand_voice(org.id, acme.id, &BrandVoice::default()).await.unwrap();
+    assert_eq!(store.brand_voice(org.id, acme.id).await.unwrap(), BrandVoice::default(), "can be emptied");
+    store.set_brand_voice(org.id, acme.id, &voice).await.unwrap();
+    assert_eq!(store.brand_voice(org.id, acme.id).await.unwrap(), voice);
+    assert_eq!(store.brand_voice(org.id, globex.id).await.unwrap(), BrandVoice::default(), "still per client");
+
+    let unknown = ClientId::new();
+    assert_missing(store.brand_voice(org.id, unknown).await, "client", "reading for an unknown client");
+    assert_missing(store.set_brand_voice(org.id, unknown, &voice).await, "client", "setting for an unknown client");
+}
+
+pub async fn strategy_is_scoped_to_organization_and_client(store: Db) {
+    let (a, _) = organization(&store, "Northwind").await;
+    let (b, _) = organization(&store, "Southwind").await;
+    let x = client(&store, a.id, "Xylo").await;
+    let y = client(&store, a.id, "Yodel").await;
+    let theirs = client(&store, b.id, "Theirs").await;
+
+    // What organization B has, which A must neither see nor change.
+    let b_pillar = store.create_pillar(b.id, theirs.id, &pillar_fields("Secret", "#010101", 50, "B's")).await.unwrap();
+    let b_goal =
+        store.create_goal(b.id, theirs.id, &goal_fields(GoalMetric::Clicks, 42.5, GoalPeriod::Month, "B's")).await;
+    let b_goal = b_goal.unwrap();
+    let b_voice = BrandVoice { banned_words: vec!["rival".into()], ..BrandVoice::default() };
+    store.set_brand_voice(b.id, theirs.id, &b_voice).await.unwrap();
+
+    // And what client X of organization A has, which client Y must not reach.
+    let x_pillar = store.create_pillar(a.id, x.id, &pillar_fields("Xylophones", "#020202", 60, "X's")).await.unwrap();
+    let x_goal = store.create_goal(a.id, x.id, &goal_fields(GoalMetric::Reach, 1000.25, GoalPeriod::Year, "X's")).await;
+    let x_goal = x_goal.unwrap();
+    let x_voice = full_voice();
+    store.set_brand_voice(a.id, x.id, &x_voice).await.unwrap();
+
+    let pillar = pillar_fields("Hijacked", "#ff0000", 99, "hijacked");
+    let goal = goal_fields(GoalMetric::Conversions, 1.5, GoalPeriod::Quarter, "hijacked");
+    let voice = BrandVoice { banned_words: vec!["hijacked".into()], ..BrandVoice::default() };
+
+    // Organization B's client, addressed from A: not found, whatever the method.
+    let from_a = "B's client from organization A";
+    assert_missing(store.list_pillars(a.id, theirs.id).await, "client", from_a);
+    assert_missing(store.create_pillar(a.id, theirs.id, &pillar).await, "client", from_a);
+    assert_missing(store.update_pillar(a.id, theirs.id, b_pillar.id, &pillar).await, "client", from_a);
+    assert_missing(store.delete_pillar(a.id, theirs.id, b_pillar.id).await, "client", from_a);
+    assert_missing(store.list_goals(a.id, theirs.id).await, "client", from_a);
+    assert_missing(store.create_goal(a.id, theirs.id, &goal).await, "client", from_a);
+    assert_missing(store.update_goal(a.id, theirs.id, b_goal.id, &goal).await, "client", from_a);
+    assert_missing(store.delete_goal(a.id, theirs.id, b_goal.id).await, "client", from_a);
+    assert_missing(store.brand_voice(a.id, theirs.id).await, "client", from_a);
+    assert_missing(store.set_brand_voice(a.id, theirs.id, &voice).await, "client", from_a);
+
+    // B's pillar and goal addressed through A's own client: not found, as if they did not exist.
+    assert_missing(store.update_pillar(a.id, x.id, b_pillar.id, &pillar).await, "pillar", "B's pillar via X");
+    assert_missing(store.delete_pillar(a.id, x.id, b_pillar.id).await, "pillar", "B's pillar via X");
+    assert_missing(store.update_goal(a.id, x.id, b_goal.id, &goal).await, "goal", "B's goal via X");
+    assert_missing(store.delete_goal(a.id, x.id, b_goal.id).await, "goal", "B's goal via X");
+
+    // X's pillar and goal addressed through client Y of the same organization.
+    assert_missing(store.update_pillar(a.id, y.id, x_pillar.id, &pillar).await, "pillar", "X's pillar via Y");
+    assert_missing(store.delete_pillar(a.id, y.id, x_pillar.id).await, "pillar", "X's pillar via Y");
+    assert_missing(store.update_goal(a.id, y.id, x_goal.id, &goal).await, "goal", "X's goal via Y");
+    assert_missing(store.delete_goal(a.id, y.id, x_goal.id).await, "goal", "X's goal via Y");
+    assert_eq!(store.list_pillars(a.id, y.id).await.unwrap(), Vec::<Pillar>::new(), "Y sees none of X's pillars");
+    assert_eq!(store.list_goals(a.id, y.id).await.unwrap(), Vec::<Goal>::new(), "Y sees none of X's goals");
+    assert_eq!(store.brand_voice(a.id, y.id).await.unwrap(), BrandVoice::default(), "Y has no voice of X's");
+
+    // Nothing of B changed, nor of X, and nothing was created where it was refused.
+    assert_eq!(store.list_pillars(b.id, theirs.id).await.unwrap(), [b_pillar]);
+    assert_eq!(store.list_goals(b.id, theirs.id).await.unwrap(), [b_goal]);
+    assert_eq!(store.brand_voice(b.id, theirs.id).await.unwrap(), b_voice);
+    assert_eq!(store.list_pillars(a.id, x.id).await.unwrap(), [x_pillar.clone()]);
+    assert_eq!(store.list_goals(a.id, x.id).await.unwrap(), [x_goal.clone()]);
+    assert_eq!(store.brand_voice(a.id, x.id).await.unwrap(), x_voice);
+
+    // B may use A's names, and its own client's scoping holds in the other direction too.
+    let same_name = pillar_fields("Xylophones", "#030303", 10, "");
+    assert!(store.create_pillar(b.id, theirs.id, &same_name).await.is_ok(), "names are per client");
+    assert_missing(store.list_pillars(b.id, x.id).await, "client", "A's client from organization B");
+    assert_missing(store.delete_pillar(b.id, x.id, x_pillar.id).await, "client", "A's client from organization B");
+    assert_missing(store.delete_goal(b.id, theirs.id, x_goal.id).await, "goal", "A's goal via B's client");
+    assert_eq!(store.list_pillars(a.id, x.id).await.unwrap(), [x_pillar]);
+    assert_eq!(store.list_goals(a.id, x.id).await.unwrap(), [x_goal]);
 }

@@ -1,0 +1,280 @@
+//! Posts and their variants: one idea, written once as a base text, then tailored for each network a
+//! client publishes to.
+
+use chorus_text::networks::Network;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{Checker, Invalid, bounded_text};
+use crate::{ClientId, OrganizationId, PersonId, PillarId, PostId, VariantId};
+
+/// Where a post is in its life. Scheduling and publishing add their states later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// On the ideas board: a thought to develop, not yet a post.
+    Idea,
+    /// Being written.
+    Draft,
+    /// A reusable starting point: new posts are made from it, it is never published itself.
+    Template,
+}
+
+impl PostStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PostStatus::Idea => "idea",
+            PostStatus::Draft => "draft",
+            PostStatus::Template => "template",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "idea" => Ok(PostStatus::Idea),
+            "draft" => Ok(PostStatus::Draft),
+            "template" => Ok(PostStatus::Template),
+            other => Err(Invalid::field("status", format!("'{other}' is not a post status; use idea, draft or template"))),
+        }
+    }
+}
+
+/// Instagram's kinds of post.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InstagramKind {
+    #[default]
+    Feed,
+    Reel,
+    Story,
+    Carousel,
+}
+
+/// Who may see a post, in the words each network uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Mastodon: public but kept out of public timelines. YouTube: reachable by link only.
+    Unlisted,
+    /// Mastodon: followers only. YouTube, TikTok: only the account.
+    Private,
+    /// Mastodon: only the people mentioned. LinkedIn: connections only.
+    Restricted,
+}
+
+/// Who may reply, where a network lets the author choose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyControl {
+    #[default]
+    Everyone,
+    Following,
+    Mentioned,
+    Nobody,
+}
+
+/// What a network asks beyond the text. Fields a network does not have are ignored for it; each is
+/// checked against the network of the variant.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct VariantOptions {
+    /// Instagram: feed post, reel, story or carousel.
+    pub instagram_kind: InstagramKind,
+    /// Instagram: up to 3 collaborator accounts (usernames).
+    pub collaborators: Vec<String>,
+    /// YouTube and Pinterest: the title.
+    pub title: String,
+    /// YouTube, TikTok, LinkedIn, Mastodon.
+    pub visibility: Visibility,
+    /// YouTube: the category id, e.g. "22" (People & Blogs).
+    pub category: String,
+    /// YouTube: whether the video is made for kids (a legal declaration the uploader must make).
+    pub made_for_kids: bool,
+    /// Pinterest: the board to pin to.
+    pub board: String,
+    /// TikTok: whether viewers may comment, duet and stitch.
+    pub allow_comments: bool,
+    pub allow_duet: bool,
+    pub allow_stitch: bool,
+    /// Mastodon: the content warning shown before the text.
+    pub content_warning: String,
+    /// Mastodon and Bluesky: the post's language(s) as ISO 639-1 codes, e.g. "en".
+    pub languages: Vec<String>,
+    /// Bluesky and Threads.
+    pub reply_control: ReplyControl,
+}
+
+/// A post as it will appear on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Variant {
+    pub id: VariantId,
+    #[schema(value_type = String, example = "bluesky")]
+    pub network: Network,
+    pub text: String,
+    /// A link to share with the post (Pinterest: the pin's destination).
+    #[serde(default)]
+    pub link: String,
+    /// Posted as the first comment right after the post, e.g. hashtags on Instagram.
+    #[serde(default)]
+    pub first_comment: String,
+    /// Further parts of a thread on X, Threads, Bluesky and Mastodon, in order.
+    #[serde(default)]
+    pub thread: Vec<String>,
+    #[serde(default)]
+    pub options: VariantOptions,
+}
+
+/// A variant as it is sent to be saved; ids are given by Chorus.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub struct VariantDraft {
+    #[schema(value_type = String, example = "bluesky")]
+    pub network: Network,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub link: String,
+    #[serde(default)]
+    pub first_comment: String,
+    #[serde(default)]
+    pub thread: Vec<String>,
+    #[serde(default)]
+    pub options: VariantOptions,
+}
+
+/// One idea for a client, with its text tailored per network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Post {
+    pub id: PostId,
+    #[serde(skip)]
+    pub organization_id: OrganizationId,
+    pub client_id: ClientId,
+    pub status: PostStatus,
+    /// A working title for boards and lists; not published.
+    pub title: String,
+    /// The text the variants start from.
+    pub base_text: String,
+    pub pillar_id: Option<PillarId>,
+    /// Paid or gifted: the brand voice then requires a disclosure.
+    pub sponsored: bool,
+    pub variants: Vec<Variant>,
+    /// Goes up by one with every saved change; send it back to avoid overwriting someone else's edit.
+    pub revision: u32,
+    pub created_by: PersonId,
+    pub updated_by: PersonId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Everything a person edits on a post; saving replaces all of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub struct PostDraft {
+    #[serde(default = "default_status")]
+    pub status: PostStatus,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub base_text: String,
+    #[serde(default)]
+    pub pillar_id: Option<PillarId>,
+    #[serde(default)]
+    pub sponsored: bool,
+    #[serde(default)]
+    pub variants: Vec<VariantDraft>,
+}
+
+fn default_status() -> PostStatus {
+    PostStatus::Draft
+}
+
+/// Texts longer than any network accepts are mistakes; the per-network checks say the precise limits.
+const MAX_TEXT_CHARS: usize = 70_000;
+const MAX_THREAD_PARTS: usize = 25;
+
+impl PostDraft {
+    /// Checks the shape of a draft: sizes, one variant per network, a sane link. Whether each text fits
+    /// its network is the composer's check (`chorus_text`), which warns but does not stop saving a draft.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut check = Checker::default();
+        check.check(bounded_text("title", &self.title, 0, 200));
+        check.check(bounded_text("base_text", &self.base_text, 0, MAX_TEXT_CHARS));
+        let mut seen = Vec::new();
+        for (i, v) in self.variants.iter().enumerate() {
+            let at = |field: &str| format!("variants[{i}].{field}");
+            if seen.contains(&v.network) {
+                check.fail(Invalid::field(format!("variants[{i}].network"), format!("{} appears twice; a post has one variant per network", v.network)));
+            }
+            seen.push(v.network);
+            check.check(bounded_text(&at("text"), &v.text, 0, MAX_TEXT_CHARS));
+            check.check(bounded_text(&at("first_comment"), &v.first_comment, 0, 10_000));
+            if !v.link.trim().is_empty() {
+                check.check(check_link(&at("link"), v.link.trim()));
+            }
+            if v.thread.len() > MAX_THREAD_PARTS {
+                check.fail(Invalid::field(at("thread"), format!("at most {MAX_THREAD_PARTS} parts")));
+            }
+            for (n, part) in v.thread.iter().enumerate() {
+                check.check(bounded_text(&format!("variants[{i}].thread[{n}]"), part, 1, MAX_TEXT_CHARS));
+            }
+            if v.options.collaborators.len() > 3 {
+                check.fail(Invalid::field(at("options.collaborators"), "Instagram allows at most 3 collaborators"));
+            }
+        }
+        check.finish()
+    }
+}
+
+/// Links are published as written, so they must be absolute http(s) addresses.
+fn check_link(field: &str, link: &str) -> Result<(), Invalid> {
+    let ok = (link.starts_with("https://") || link.starts_with("http://"))
+        && link.len() <= 2048
+        && !link.chars().any(char::is_whitespace)
+        && link.split("://").nth(1).is_some_and(|rest| rest.split('/').next().is_some_and(|host| host.contains('.')));
+    if ok { Ok(()) } else { Err(Invalid::field(field, format!("'{link}' is not a web address such as https://example.com/page"))) }
+}
+
+/// One saved state of a post: who changed it, when, and what it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostRevision {
+    pub revision: u32,
+    pub changed_by: PersonId,
+    pub changed_at: DateTime<Utc>,
+    /// The post as it was saved.
+    pub post: Post,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(json: serde_json::Value) -> PostDraft {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_draft_has_one_variant_per_network_and_real_links() {
+        let ok = draft(serde_json::json!({"base_text": "Hi", "variants": [
+            {"network": "bluesky", "text": "Hi", "link": "https://example.com/a"},
+            {"network": "x", "text": "Hi", "thread": ["more"]}
+        ]}));
+        assert!(ok.check().is_ok());
+        assert_eq!(ok.status, PostStatus::Draft);
+        let twice = draft(serde_json::json!({"variants": [{"network": "x"}, {"network": "x"}]}));
+        let err = twice.check().err().unwrap();
+        assert_eq!(err.errors[0].field, "variants[1].network");
+        let bad_link = draft(serde_json::json!({"variants": [{"network": "x", "link": "example dot com"}]}));
+        assert_eq!(bad_link.check().err().unwrap().errors[0].field, "variants[0].link");
+        let empty_part = draft(serde_json::json!({"variants": [{"network": "x", "thread": [""]}]}));
+        assert_eq!(empty_part.check().err().unwrap().errors[0].field, "variants[0].thread[0]");
+    }
+
+    #[test]
+    fn unknown_networks_are_refused_by_name() {
+        let err = serde_json::from_value::<PostDraft>(serde_json::json!({"variants": [{"network": "myspace"}]}))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("myspace"), "{err}");
+    }
+}
