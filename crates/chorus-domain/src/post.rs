@@ -21,6 +21,8 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
+    pub const ALL: [PostStatus; 3] = [PostStatus::Idea, PostStatus::Draft, PostStatus::Template];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             PostStatus::Idea => "idea",
@@ -197,7 +199,7 @@ impl PostDraft {
     /// its network is the composer's check (`chorus_text`), which warns but does not stop saving a draft.
     pub fn check(&self) -> Result<(), Invalid> {
         let mut check = Checker::default();
-        check.check(bounded_text("title", &self.title, 0, 200));
+        check.check(bounded_text("title", &self.title, 0, MAX_TITLE_CHARS));
         check.check(bounded_text("base_text", &self.base_text, 0, MAX_TEXT_CHARS));
         let mut seen = Vec::new();
         for (i, v) in self.variants.iter().enumerate() {
@@ -234,6 +236,47 @@ fn check_link(field: &str, link: &str) -> Result<(), Invalid> {
     if ok { Ok(()) } else { Err(Invalid::field(field, format!("'{link}' is not a web address such as https://example.com/page"))) }
 }
 
+/// The longest title a post may have, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+impl Post {
+    /// What editing this post starts from: its fields and variants without ids.
+    pub fn to_draft(&self) -> PostDraft {
+        PostDraft {
+            status: self.status,
+            title: self.title.clone(),
+            base_text: self.base_text.clone(),
+            pillar_id: self.pillar_id,
+            sponsored: self.sponsored,
+            variants: self.variants.iter().map(Variant::to_draft).collect(),
+        }
+    }
+
+    /// The title of a copy made with `status`: a post made from a template keeps the template's title, any
+    /// other copy says it is one ("Copy of …", cut to the longest title allowed).
+    pub fn copy_title(&self, status: PostStatus) -> String {
+        if self.status == PostStatus::Template && status != PostStatus::Template {
+            return self.title.clone();
+        }
+        let title = self.title.trim();
+        let copy = if title.is_empty() { "Copy".to_string() } else { format!("Copy of {title}") };
+        copy.chars().take(MAX_TITLE_CHARS).collect()
+    }
+}
+
+impl Variant {
+    pub fn to_draft(&self) -> VariantDraft {
+        VariantDraft {
+            network: self.network,
+            text: self.text.clone(),
+            link: self.link.clone(),
+            first_comment: self.first_comment.clone(),
+            thread: self.thread.clone(),
+            options: self.options.clone(),
+        }
+    }
+}
+
 /// One saved state of a post: who changed it, when, and what it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostRevision {
@@ -267,6 +310,34 @@ mod tests {
         assert_eq!(bad_link.check().err().unwrap().errors[0].field, "variants[0].link");
         let empty_part = draft(serde_json::json!({"variants": [{"network": "x", "thread": [""]}]}));
         assert_eq!(empty_part.check().err().unwrap().errors[0].field, "variants[0].thread[0]");
+    }
+
+    #[test]
+    fn copies_say_so_unless_made_from_a_template() {
+        let post = |status: PostStatus, title: &str| Post {
+            id: PostId::new(),
+            organization_id: OrganizationId::new(),
+            client_id: ClientId::new(),
+            status,
+            title: title.to_string(),
+            base_text: String::new(),
+            pillar_id: None,
+            sponsored: false,
+            variants: Vec::new(),
+            revision: 1,
+            created_by: PersonId::new(),
+            updated_by: PersonId::new(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        assert_eq!(post(PostStatus::Draft, "Launch").copy_title(PostStatus::Draft), "Copy of Launch");
+        assert_eq!(post(PostStatus::Template, "Weekly tip").copy_title(PostStatus::Draft), "Weekly tip");
+        assert_eq!(post(PostStatus::Template, "Weekly tip").copy_title(PostStatus::Template), "Copy of Weekly tip");
+        assert_eq!(post(PostStatus::Idea, " ").copy_title(PostStatus::Idea), "Copy");
+        let long = post(PostStatus::Draft, &"é".repeat(MAX_TITLE_CHARS)).copy_title(PostStatus::Draft);
+        assert_eq!(long.chars().count(), MAX_TITLE_CHARS);
+        let full = post(PostStatus::Draft, "T");
+        assert_eq!(full.to_draft().title, "T");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The SQLite implementation of Chorus's storage traits: one file next to the binary, nothing to run.
 //!
-//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`);
-//! `rows` turns database rows into domain values and `error` turns sqlx errors into [`StoreError`]s.
+//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`,
+//! `posts`); `rows` turns database rows into domain values and `error` turns sqlx errors into [`StoreError`]s.
 //!
 //! Conventions every module follows:
 //! - ids are bound as `Uuid` (16-byte blobs), timestamps as `DateTime<Utc>` (RFC 3339 text, which sorts
@@ -17,6 +17,7 @@ mod error;
 mod jobs;
 mod organizations;
 mod people;
+mod posts;
 mod query;
 mod rows;
 mod strategy;

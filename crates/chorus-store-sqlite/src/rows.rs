@@ -10,8 +10,9 @@ use std::str::FromStr;
 
 use chorus_domain::{
     ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
-    GoalMetric, GoalPeriod, InvitationId, JobId, OfficeHours, Organization, OrganizationId, OrganizationName, Person,
-    PersonId, PersonName, Pillar, PillarId, PillarName, Role, TimeZone, TokenScope,
+    GoalMetric, GoalPeriod, InvitationId, JobId, Network, OfficeHours, Organization, OrganizationId, OrganizationName,
+    Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision, PostStatus, Role, TimeZone,
+    TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, Session, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -329,6 +330,113 @@ impl GoalRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
+    }
+}
+
+pub(crate) const POST_COLUMNS: &str = "id, organization_id, client_id, status, title, base_text, pillar_id, sponsored, \
+     revision, created_by, updated_by, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PostRow {
+    id: Uuid,
+    organization_id: Uuid,
+    client_id: Uuid,
+    status: String,
+    title: String,
+    base_text: String,
+    pillar_id: Option<Uuid>,
+    sponsored: bool,
+    revision: i64,
+    created_by: Uuid,
+    updated_by: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl PostRow {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// The post with `variants`, which the caller read from `variants` in their order.
+    pub(crate) fn into_domain(self, variants: Vec<Variant>) -> StoreResult<Post> {
+        let revision = int_u32("post", self.id, "revision", self.revision)?;
+        if revision == 0 {
+            return Err(corrupt("post", self.id, "revision is 0"));
+        }
+        Ok(Post {
+            id: PostId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            client_id: ClientId::from_uuid(self.client_id),
+            status: PostStatus::parse(&self.status).map_err(|e| corrupt("post", self.id, e))?,
+            title: self.title,
+            base_text: self.base_text,
+            pillar_id: self.pillar_id.map(PillarId::from_uuid),
+            sponsored: self.sponsored,
+            variants,
+            revision,
+            created_by: PersonId::from_uuid(self.created_by),
+            updated_by: PersonId::from_uuid(self.updated_by),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(crate) const VARIANT_COLUMNS: &str = "id, post_id, network, text, link, first_comment, thread, options";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VariantRow {
+    id: Uuid,
+    post_id: Uuid,
+    network: String,
+    text: String,
+    link: String,
+    first_comment: String,
+    thread: String,
+    options: String,
+}
+
+impl VariantRow {
+    /// The id of the post it belongs to, and the variant.
+    pub(crate) fn into_domain(self) -> StoreResult<(Uuid, Variant)> {
+        let bad = |e: &dyn Display| corrupt("variant", self.id, e);
+        let variant = Variant {
+            id: VariantId::from_uuid(self.id),
+            network: Network::from_str(&self.network).map_err(|e| bad(&e))?,
+            text: self.text,
+            link: self.link,
+            first_comment: self.first_comment,
+            thread: serde_json::from_str(&self.thread).map_err(|e| bad(&e))?,
+            options: serde_json::from_str(&self.options).map_err(|e| bad(&e))?,
+        };
+        Ok((self.post_id, variant))
+    }
+}
+
+pub(crate) const REVISION_COLUMNS: &str = "post_id, organization_id, revision, changed_by, changed_at, snapshot";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionRow {
+    post_id: Uuid,
+    organization_id: Uuid,
+    revision: i64,
+    changed_by: Uuid,
+    changed_at: DateTime<Utc>,
+    snapshot: String,
+}
+
+impl RevisionRow {
+    pub(crate) fn into_domain(self) -> StoreResult<PostRevision> {
+        let what = format!("revision {} of post", self.revision);
+        let revision = int_u32(&what, self.post_id, "revision", self.revision)?;
+        let mut post: Post = serde_json::from_str(&self.snapshot).map_err(|e| corrupt(&what, self.post_id, e))?;
+        if post.id.as_uuid() != self.post_id || post.revision != revision {
+            return Err(corrupt(&what, self.post_id, "the snapshot is of another post or revision"));
+        }
+        // The organization is not part of the JSON form of a post.
+        post.organization_id = OrganizationId::from_uuid(self.organization_id);
+        Ok(PostRevision { revision, changed_by: PersonId::from_uuid(self.changed_by), changed_at: self.changed_at, post })
     }
 }
 

@@ -10,7 +10,8 @@ mod records;
 use async_trait::async_trait;
 use chorus_domain::{
     ApiTokenId, BrandVoice, Client, ClientChanges, ClientId, Goal, GoalFields, GoalId, InvitationId, NewClient,
-    Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, Pillar, PillarFields, PillarId,
+    Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, Pillar, PillarFields,
+    PillarId, Post, PostDraft, PostId, PostRevision, PostStatus,
 };
 use chrono::{DateTime, Utc};
 
@@ -34,8 +35,11 @@ impl Backend {
 }
 
 /// The whole storage interface. Implemented automatically for anything that implements every part.
-pub trait Store: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore {}
-impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore> Store for T {}
+pub trait Store:
+    OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore
+{
+}
+impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore> Store for T {}
 
 #[async_trait]
 pub trait OrganizationStore: Send + Sync + 'static {
@@ -197,18 +201,78 @@ pub trait StrategyStore: Send + Sync + 'static {
     async fn list_pillars(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Pillar>>;
     /// Fails with `Conflict { field: "name" }` when the client already has a pillar of that name (ignoring case).
     async fn create_pillar(&self, org: OrganizationId, client: ClientId, fields: &PillarFields) -> StoreResult<Pillar>;
-    async fn update_pillar(&self, org: OrganizationId, client: ClientId, id: PillarId, fields: &PillarFields)
-    -> StoreResult<Pillar>;
+    async fn update_pillar(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        id: PillarId,
+        fields: &PillarFields,
+    ) -> StoreResult<Pillar>;
     async fn delete_pillar(&self, org: OrganizationId, client: ClientId, id: PillarId) -> StoreResult<()>;
 
     /// The client's goals, in the order they were created.
     async fn list_goals(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Goal>>;
     async fn create_goal(&self, org: OrganizationId, client: ClientId, fields: &GoalFields) -> StoreResult<Goal>;
-    async fn update_goal(&self, org: OrganizationId, client: ClientId, id: GoalId, fields: &GoalFields)
-    -> StoreResult<Goal>;
+    async fn update_goal(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        id: GoalId,
+        fields: &GoalFields,
+    ) -> StoreResult<Goal>;
     async fn delete_goal(&self, org: OrganizationId, client: ClientId, id: GoalId) -> StoreResult<()>;
 
     /// The client's brand voice; an empty one when none was saved yet.
     async fn brand_voice(&self, org: OrganizationId, client: ClientId) -> StoreResult<BrandVoice>;
     async fn set_brand_voice(&self, org: OrganizationId, client: ClientId, voice: &BrandVoice) -> StoreResult<()>;
+}
+
+/// Posts and their variants, with every saved state kept. Every method takes the organization; a post, client or
+/// pillar of another organization is `NotFound`.
+#[async_trait]
+pub trait PostStore: Send + Sync + 'static {
+    /// Creates a post at revision 1 (recorded in its history) for a client of the organization. A `pillar_id` must
+    /// be a pillar of that client, else `NotFound("pillar")`.
+    async fn create_post(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        draft: &PostDraft,
+        by: PersonId,
+    ) -> StoreResult<Post>;
+
+    /// The post with its variants in their order.
+    async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post>;
+
+    /// Posts newest first, of the clients `query.access` allows, filtered by client, status and a case-insensitive
+    /// part of the title or base text.
+    async fn list_posts(&self, org: OrganizationId, query: &PostQuery, page: &PageRequest) -> StoreResult<Page<Post>>;
+
+    /// Replaces the post's fields and all its variants (a network's variant keeps its id) at the next revision,
+    /// recorded in its history. With `expected_revision`, a post saved by someone else since fails with
+    /// `Conflict { field: "revision" }` and changes nothing: two saves from the same revision never both win.
+    async fn update_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        draft: &PostDraft,
+        by: PersonId,
+        expected_revision: Option<u32>,
+    ) -> StoreResult<Post>;
+
+    /// Deletes the post, its variants and its history.
+    async fn delete_post(&self, org: OrganizationId, id: PostId) -> StoreResult<()>;
+
+    /// A new post (new ids, revision 1) with the same client, text, pillar and variants, in `status`; its title
+    /// is [`Post::copy_title`].
+    async fn duplicate_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        by: PersonId,
+        status: PostStatus,
+    ) -> StoreResult<Post>;
+
+    /// Every saved state of the post, newest first.
+    async fn post_revisions(&self, org: OrganizationId, id: PostId) -> StoreResult<Vec<PostRevision>>;
 }

@@ -1,8 +1,8 @@
 //! Rows that only the storage and auth layers deal in.
 
 use chorus_domain::{
-    ApiTokenId, ClientAccess, Email, InvitationId, JobId, OrganizationId, Person, PersonId, PersonName, Role,
-    TokenScope,
+    ApiTokenId, ClientAccess, ClientId, Email, InvitationId, JobId, OrganizationId, Person, PersonId, PersonName,
+    PostStatus, Role, TokenScope,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -50,6 +50,18 @@ pub enum ArchivedFilter {
     Active,
     Archived,
     All,
+}
+
+/// Which posts a list may show.
+#[derive(Debug, Clone)]
+pub struct PostQuery {
+    /// Only posts of clients in here.
+    pub access: ClientAccess,
+    /// Only this client's posts.
+    pub client: Option<ClientId>,
+    pub status: Option<PostStatus>,
+    /// Case-insensitive part of the title or base text, taken literally (`%` and `_` are not wildcards).
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@
 //! - hashtags: `#` or `＃` at the start or after white space, followed by a run of non-space characters that is not
 //!   only digits and punctuation; trailing punctuation is stripped; at most 64 graphemes;
 //! - cashtags: `$` + a letter + up to four letters or digits, before white space, the end or closing punctuation;
-//!   they become tag features `$TICKER` in upper case (the reference added them to `detectFacets` in 2025).
+//!   they become tag features `$TICKER` in upper case (added to the reference's `detectFacets` in January 2026).
 //!
 //! Where the reference would produce a facet that the lexicon rejects (and with it the whole post), this module
 //! leaves the facet out instead, so every facet it returns validates: a link whose URI is not a lexicon `uri`
@@ -316,20 +316,8 @@ pub(crate) struct DetectedLink {
 pub(crate) fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\r'
-            | ' '
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-            | '\u{FEFF}'
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
     )
 }
 
@@ -484,7 +472,8 @@ fn link_at(text: &str, start: usize) -> Option<LinkMatch> {
 /// Characters that end a hashtag: `\s` and the invisible ones the reference lists (soft hyphen, word joiner, hair
 /// space, zero-width space/non-joiner/joiner, combining enclosing screen).
 fn ends_tag(c: char) -> bool {
-    is_js_space(c) || matches!(c, '\u{AD}' | '\u{2060}' | '\u{200A}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{20E2}')
+    is_js_space(c)
+        || matches!(c, '\u{AD}' | '\u{2060}' | '\u{200A}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{20E2}')
 }
 
 /// Hashtags: `TAG_REGEX` of the reference,
@@ -553,8 +542,9 @@ fn cashtag_end(text: &str, start: usize) -> Option<usize> {
         return None;
     }
     let end = start + 1 + bytes[1..].iter().take(4).take_while(|b| b.is_ascii_alphanumeric()).count();
-    let next_ok = char_at(text, end)
-        .is_none_or(|c| is_js_space(c) || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '"' | '\'' | '\u{2019}'));
+    let next_ok = char_at(text, end).is_none_or(|c| {
+        is_js_space(c) || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '"' | '\'' | '\u{2019}')
+    });
     next_ok.then_some(end)
 }
 
@@ -565,8 +555,13 @@ mod tests {
     #[test]
     fn tld_list_is_sorted_and_lower_case() {
         assert!(tlds::TLDS.windows(2).all(|pair| pair[0] < pair[1]));
-        assert!(tlds::TLDS.iter().all(|tld| tld.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')));
-        assert!(is_valid_domain("example.com") && is_valid_domain("a.xn--p1ai") && !is_valid_domain("example.COM"));
+        assert!(
+            tlds::TLDS.iter().all(|tld| tld.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        );
+        assert!(is_valid_domain("example.com") && is_valid_domain("a.b.museum") && !is_valid_domain("example.COM"));
+        // The list holds internationalised TLDs in Unicode only (`рф`), so their punycode form is unknown, as in the
+        // reference.
+        assert!(!is_valid_domain("a.xn--p1ai") && !is_valid_domain("com") && !is_valid_domain("a.jpg"));
     }
 
     #[test]
@@ -577,11 +572,18 @@ mod tests {
         assert!(is_valid_uri("mailto:a@b.c"));
         assert!(is_valid_did("did:plc:z72i7hdynmk6r22z27h6tvur"));
         assert!(is_valid_did("did:web:example.com"));
-        assert!(!is_valid_did("did:PLC:abc") && !is_valid_did("did:plc:") && !is_valid_did("did:plc:a%") && !is_valid_did(""));
+        assert!(
+            !is_valid_did("did:PLC:abc")
+                && !is_valid_did("did:plc:")
+                && !is_valid_did("did:plc:a%")
+                && !is_valid_did("")
+        );
     }
 
     #[test]
     fn js_space_is_ecmascript_white_space() {
-        assert!(is_js_space('\u{FEFF}') && is_js_space('\u{3000}') && !is_js_space('\u{85}') && !is_js_space('\u{200B}'));
+        assert!(
+            is_js_space('\u{FEFF}') && is_js_space('\u{3000}') && !is_js_space('\u{85}') && !is_js_space('\u{200B}')
+        );
     }
 }

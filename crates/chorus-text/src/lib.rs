@@ -7,3 +7,5 @@
 pub mod bluesky;
 pub mod networks;
 pub mod x;
+
+pub use networks::{Count, Draft, Field, IssueCode, Limits, MastodonLimits, Network, Severity, TextIssue, Unit};

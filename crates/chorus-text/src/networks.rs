@@ -369,7 +369,8 @@ pub fn draft_counts(network: Network, draft: &Draft<'_>, limits: &Limits) -> Vec
             let value = draft.field(network, field)?;
             let mut count = count_with(network, field, value, limits)?;
             if (network, field) == (Network::Mastodon, Field::Text) {
-                count.used = mastodon::combined_length(value, draft.content_warning.unwrap_or_default(), &limits.mastodon);
+                count.used =
+                    mastodon::combined_length(value, draft.content_warning.unwrap_or_default(), &limits.mastodon);
             }
             Some((field, count))
         })
@@ -381,8 +382,9 @@ pub fn check(network: Network, draft: &Draft<'_>) -> Vec<TextIssue> {
     check_with(network, draft, &Limits::default())
 }
 
-/// The issues of `draft` on `network`, with the account's `limits`: every length rule of [`count_with`], plus the
-/// network's other text rules (documented on [`rule`]'s sources below and on each network's function).
+/// The issues of `draft` on `network`, with the account's `limits`: every length rule of [`count_with`] (each
+/// limit's source is on [`rule`]), plus the network's other text rules (hashtags, links, forbidden characters,
+/// required fields), each documented with its source on the constant or function that implements it.
 pub fn check_with(network: Network, draft: &Draft<'_>, limits: &Limits) -> Vec<TextIssue> {
     let mut issues = Vec::new();
     for (field, count) in draft_counts(network, draft, limits) {
@@ -409,6 +411,7 @@ pub fn check_with(network: Network, draft: &Draft<'_>, limits: &Limits) -> Vec<T
         Network::Instagram => instagram_rules(draft.text, &mut issues),
         Network::Threads => threads_rules(draft.text, &mut issues),
         Network::YouTube => youtube_rules(draft, &mut issues),
+        Network::X => x_rules(draft.text, &mut issues),
         _ => {}
     }
     issues
@@ -437,8 +440,8 @@ pub fn check_with(network: Network, draft: &Draft<'_>, limits: &Limits) -> Vec<T
 ///   they are in the Data API reference (developers.google.com/youtube/v3/docs/videos, `snippet.title`: "maximum
 ///   length of 100 characters", `snippet.description`: "maximum length of 5000 bytes"). Title unit not documented:
 ///   stricter reading.
-/// - **X**: 280, weighted as twitter-text weighs (most scripts 1, CJK and emoji 2, every URL 23):
-///   `../shared/api-specs/x-twitter/docs/counting-characters.mdx`; counted by the `x` module.
+/// - **X**: 280, weighted as twitter-text weighs (most scripts 1, CJK and emoji 2, every URL 23, after NFC):
+///   `../shared/api-specs/x-twitter/docs/counting-characters.mdx`; counted by [`crate::x::weighted_length`].
 /// - **Threads**: 500, "Emojis are counted as the number of UTF-8 bytes": `../shared/api-specs/meta/docs-notes.md`
 ///   (Threads Posts page). Other characters are not documented: UTF-16 code units (stricter reading). An emoji is a
 ///   grapheme cluster with an emoji character, a regional indicator, U+FE0F or a keycap U+20E3; it counts its whole
@@ -493,7 +496,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -631,7 +634,9 @@ pub fn hashtag_count(text: &str) -> usize {
     let mut chars = text.chars().peekable();
     let mut count = 0;
     while let Some(c) = chars.next() {
-        if matches!(c, '#' | '＃') && !previous.is_some_and(is_tag_char) && chars.peek().is_some_and(|&next| is_tag_char(next))
+        if matches!(c, '#' | '＃')
+            && !previous.is_some_and(is_tag_char)
+            && chars.peek().is_some_and(|&next| is_tag_char(next))
         {
             count += 1;
         }
@@ -653,43 +658,23 @@ fn is_emoji_cluster(cluster: &str) -> bool {
     cluster.chars().any(|c| (c.is_emoji_char() && !c.is_ascii()) || c == '\u{FE0F}' || c == '\u{20E3}')
 }
 
-/// The X rule's counter. TODO(x): the `x` module's `weighted_length` is being written; when
-/// `crate::x::weighted_length(&str) -> usize` exists, make this `crate::x::weighted_length(text)` and delete
-/// `approximate_x_weighted_length`.
+/// The X rule's counter: the `x` module's twitter-text weighted length (NFC, URLs 23, emoji 2, CJK 2; checked there
+/// against the twitter-text conformance suite). Kept as a one-line adapter so the X arm has a single seam.
 fn x_weighted_length(text: &str) -> usize {
-    approximate_x_weighted_length(text)
+    crate::x::weighted_length(text)
 }
 
-/// Stand-in for twitter-text's weighted length until the `x` module has it: twitter-text's version 3 weights (code
-/// points in U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F and U+2032–U+2037 weigh 1, others 2, an emoji cluster 2) and
-/// every link Bluesky's detection finds counts 23. No NFC normalisation and a different URL detection, so it can be
-/// off where the conformance suite is exact.
-fn approximate_x_weighted_length(text: &str) -> usize {
-    let mut total = 0;
-    let mut cursor = 0;
-    for link in bluesky::detect_links(text) {
-        total += x_weights(&text[cursor..link.index.byte_start]) + 23;
-        cursor = link.index.byte_end;
+/// X refuses a post containing U+FFFE, U+FEFF or U+FFFF (twitter-text's `INVALID_CHARACTERS`;
+/// `../shared/conformance/twitter-text/validate.yml`, "Handle invalid characters": `valid: false`).
+fn x_rules(text: &str, issues: &mut Vec<TextIssue>) {
+    if text.contains(['\u{FFFE}', '\u{FEFF}', '\u{FFFF}']) {
+        issues.push(TextIssue {
+            severity: Severity::Error,
+            field: Field::Text,
+            code: IssueCode::ForbiddenCharacters,
+            message: "X does not accept the invisible characters U+FEFF, U+FFFE or U+FFFF".to_owned(),
+        });
     }
-    total + x_weights(&text[cursor..])
-}
-
-fn x_weights(text: &str) -> usize {
-    text.graphemes(true)
-        .map(|cluster| {
-            if is_emoji_cluster(cluster) {
-                2
-            } else {
-                cluster
-                    .chars()
-                    .map(|c| match u32::from(c) {
-                        0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
-                        _ => 2,
-                    })
-                    .sum()
-            }
-        })
-        .sum()
 }
 
 #[cfg(test)]
@@ -709,13 +694,5 @@ mod tests {
     fn emoji_clusters() {
         assert!(is_emoji_cluster("😀") && is_emoji_cluster("❤️") && is_emoji_cluster("🇫🇷") && is_emoji_cluster("1️⃣"));
         assert!(!is_emoji_cluster("a") && !is_emoji_cluster("1") && !is_emoji_cluster("#") && !is_emoji_cluster("漢"));
-    }
-
-    #[test]
-    fn x_stand_in_weights() {
-        assert_eq!(approximate_x_weighted_length("hello"), 5);
-        assert_eq!(approximate_x_weighted_length("漢字"), 4);
-        assert_eq!(approximate_x_weighted_length("👨‍👩‍👧‍👦"), 2);
-        assert_eq!(approximate_x_weighted_length("see https://example.com/a/very/long/path"), 4 + 23);
     }
 }

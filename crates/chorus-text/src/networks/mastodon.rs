@@ -68,7 +68,9 @@ fn countable_text(text: &str, limits: &MastodonLimits) -> String {
     }
     let mut entities: Vec<(usize, usize, Replacement)> = Vec::new();
     entities.extend(urls(text).into_iter().map(|(start, end)| (start, end, Replacement::Url)));
-    entities.extend(remote_mentions(text).into_iter().map(|(start, end, user_end)| (start, end, Replacement::Keep(user_end))));
+    entities.extend(
+        remote_mentions(text).into_iter().map(|(start, end, user_end)| (start, end, Replacement::Keep(user_end))),
+    );
     entities.sort_by_key(|&(start, _, _)| start);
     let mut out = String::with_capacity(text.len());
     let mut cursor = 0;
@@ -106,10 +108,11 @@ fn is_word(c: char) -> bool {
 fn urls(text: &str) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
     let mut search = 0;
-    while let Some(offset) = text[search..].find(|c| matches!(c, 'h' | 'H')) {
+    while let Some(offset) = text[search..].find(['h', 'H']) {
         let start = search + offset;
         search = start + 1;
-        let preceded_well = text[..start].chars().next_back().is_none_or(|c| c.is_whitespace() || "([{<\"'".contains(c));
+        let preceded_well =
+            text[..start].chars().next_back().is_none_or(|c| c.is_whitespace() || "([{<\"'".contains(c));
         if let Some(end) = preceded_well.then(|| url_end(text, start)).flatten() {
             found.push((start, end));
             search = end;
@@ -121,9 +124,9 @@ fn urls(text: &str) -> Vec<(usize, usize)> {
 /// End of a conservative URL starting at `start`, if there is one.
 fn url_end(text: &str, start: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    let scheme = ["https://", "http://"]
-        .into_iter()
-        .find(|scheme| bytes.get(start..start + scheme.len()).is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes())))?;
+    let scheme = ["https://", "http://"].into_iter().find(|scheme| {
+        bytes.get(start..start + scheme.len()).is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
+    })?;
     let host_start = start + scheme.len();
     // Host: ASCII labels of letters, digits and inner hyphens, at least two, the last a known top-level domain.
     let mut at = host_start;
@@ -218,7 +221,9 @@ fn remote_mentions(text: &str) -> Vec<(usize, usize, usize)> {
         }
         search = end;
         let after = &text[end..];
-        let refused = after.starts_with(['@', '＠']) || after.starts_with("://") || after.chars().next().is_some_and(is_latin_accent);
+        let refused = after.starts_with(['@', '＠'])
+            || after.starts_with("://")
+            || after.chars().next().is_some_and(is_latin_accent);
         if end > user_end && !refused {
             found.push((start, end, user_end));
         }

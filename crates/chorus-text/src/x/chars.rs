@@ -227,7 +227,3 @@ pub(crate) fn char_at(text: &str, at: usize) -> Option<char> {
     text.get(at..).and_then(|rest| rest.chars().next())
 }
 
-/// The last character of `text[..at]`, if any.
-pub(crate) fn char_before(text: &str, at: usize) -> Option<char> {
-    text.get(..at).and_then(|head| head.chars().next_back())
-}

@@ -1,0 +1,470 @@
+//! Posts: one idea for a client, its variants per network, and every saved state of it.
+//!
+//! A post and its variants are written together in one `write_tx`, which holds SQLite's write lock from its first
+//! statement: the client and pillar checks, the revision check of an update and the writes all see the same
+//! database, and two saves of one post run one after the other (the second sees the first's revision).
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use chorus_domain::{
+    ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId, Post, PostDraft,
+    PostId, PostRevision, PostStatus, Variant, VariantId,
+};
+use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use crate::query::{contains_pattern, push_ids};
+use crate::rows::{self, POST_COLUMNS, PostRow, REVISION_COLUMNS, RevisionRow, VARIANT_COLUMNS, VariantRow};
+use crate::{SqliteStore, now};
+
+/// What a search looks in: the title and base text, lower-cased as [`contains_pattern`] lower-cases the search.
+/// The separator cannot be typed into a title, so no match spans both.
+fn search_key(title: &str, base_text: &str) -> String {
+    format!("{}\u{1f}{}", title.to_lowercase(), base_text.to_lowercase())
+}
+
+fn encoding(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
+    move |e| StoreError::Other(format!("cannot encode {what}: {e}"))
+}
+
+fn revision_taken(now: u32) -> StoreError {
+    StoreError::Conflict {
+        field: "revision",
+        message: format!(
+            "someone else saved this post since you opened it (now revision {now}); reload to see their changes"
+        ),
+    }
+}
+
+/// The draft's variants in order; a network the post already had keeps its variant's id.
+fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Variant> {
+    draft
+        .variants
+        .iter()
+        .map(|v| Variant {
+            id: keep.get(&v.network).copied().unwrap_or_else(VariantId::new),
+            network: v.network,
+            text: v.text.clone(),
+            link: v.link.clone(),
+            first_comment: v.first_comment.clone(),
+            thread: v.thread.clone(),
+            options: v.options.clone(),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl PostStore for SqliteStore {
+    async fn create_post(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        draft: &PostDraft,
+        by: PersonId,
+    ) -> StoreResult<Post> {
+        let at = now();
+        let post = Post {
+            id: PostId::new(),
+            organization_id: org,
+            client_id: client,
+            status: draft.status,
+            title: draft.title.clone(),
+            base_text: draft.base_text.clone(),
+            pillar_id: draft.pillar_id,
+            sponsored: draft.sponsored,
+            variants: variants_of(draft, &HashMap::new()),
+            revision: 1,
+            created_by: by,
+            updated_by: by,
+            created_at: at,
+            updated_at: at,
+        };
+        let mut tx = self.write_tx().await?;
+        self.client_in(&mut tx, org, client).await?;
+        self.pillar_of(&mut tx, org, client, post.pillar_id).await?;
+        self.insert_post(&mut tx, &post).await?;
+        tx.commit().await.map_err(self.err())?;
+        Ok(post)
+    }
+
+    async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post> {
+        let mut conn = self.pool.acquire().await.map_err(self.err())?;
+        self.fetch_post(&mut conn, org, id).await
+    }
+
+    async fn list_posts(&self, org: OrganizationId, query: &PostQuery, page: &PageRequest) -> StoreResult<Page<Post>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE organization_id = "));
+        qb.push_bind(org.as_uuid());
+        if let ClientAccess::Only(ids) = &query.access {
+            if ids.is_empty() {
+                return Ok(Page { items: Vec::new(), next_cursor: None });
+            }
+            qb.push(" AND client_id IN ");
+            push_ids(&mut qb, ids);
+        }
+        if let Some(client) = query.client {
+            qb.push(" AND client_id = ").push_bind(client.as_uuid());
+        }
+        if let Some(status) = query.status {
+            qb.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND search_key LIKE ").push_bind(contains_pattern(search)).push(" ESCAPE '\\'");
+        }
+        // Newest first: ids are UUIDv7, and a blob compares byte by byte, i.e. in time order.
+        if let Some(after) = &page.after {
+            qb.push(" AND id < ").push_bind(after.id);
+        }
+        qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+        let mut conn = self.pool.acquire().await.map_err(self.err())?;
+        let rows = qb.build_query_as::<PostRow>().fetch_all(&mut *conn).await.map_err(self.err())?;
+        let ids: Vec<Uuid> = rows.iter().map(PostRow::id).collect();
+        let mut variants = self.fetch_variants(&mut conn, org, &ids).await?;
+        let posts = rows
+            .into_iter()
+            .map(|row| {
+                let of_post = variants.remove(&row.id()).unwrap_or_default();
+                row.into_domain(of_post)
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(posts, page.limit, |p| Cursor { key: String::new(), id: p.id.as_uuid() }))
+    }
+
+    async fn update_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        draft: &PostDraft,
+        by: PersonId,
+        expected_revision: Option<u32>,
+    ) -> StoreResult<Post> {
+        let mut tx = self.write_tx().await?;
+        let current = self.fetch_post(&mut tx, org, id).await?;
+        if expected_revision.is_some_and(|expected| expected != current.revision) {
+            return Err(revision_taken(current.revision));
+        }
+        self.pillar_of(&mut tx, org, current.client_id, draft.pillar_id).await?;
+        let keep: HashMap<Network, VariantId> = current.variants.iter().map(|v| (v.network, v.id)).collect();
+        let revision = current
+            .revision
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Other(format!("post {id} has run out of revision numbers")))?;
+        let post = Post {
+            status: draft.status,
+            title: draft.title.clone(),
+            base_text: draft.base_text.clone(),
+            pillar_id: draft.pillar_id,
+            sponsored: draft.sponsored,
+            variants: variants_of(draft, &keep),
+            revision,
+            updated_by: by,
+            updated_at: now(),
+            ..current
+        };
+        sqlx::query(
+            "UPDATE posts SET status = ?, title = ?, base_text = ?, search_key = ?, pillar_id = ?, sponsored = ?, \
+             revision = ?, updated_by = ?, updated_at = ? WHERE id = ? AND organization_id = ?",
+        )
+        .bind(post.status.as_str())
+        .bind(post.title.as_str())
+        .bind(post.base_text.as_str())
+        .bind(search_key(&post.title, &post.base_text))
+        .bind(post.pillar_id.map(|p| p.as_uuid()))
+        .bind(post.sponsored)
+        .bind(i64::from(post.revision))
+        .bind(by.as_uuid())
+        .bind(post.updated_at)
+        .bind(id.as_uuid())
+        .bind(org.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(self.err())?;
+        sqlx::query("DELETE FROM variants WHERE post_id = ? AND organization_id = ?")
+            .bind(id.as_uuid())
+            .bind(org.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(self.err())?;
+        self.insert_variants(&mut tx, &post).await?;
+        self.insert_revision(&mut tx, &post).await?;
+        tx.commit().await.map_err(self.err())?;
+        Ok(post)
+    }
+
+    async fn delete_post(&self, org: OrganizationId, id: PostId) -> StoreResult<()> {
+        // Variants and revisions go with it (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM posts WHERE id = ? AND organization_id = ?")
+            .bind(id.as_uuid())
+            .bind(org.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(self.err())?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound("post"));
+        }
+        Ok(())
+    }
+
+    async fn duplicate_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        by: PersonId,
+        status: PostStatus,
+    ) -> StoreResult<Post> {
+        let mut tx = self.write_tx().await?;
+        let original = self.fetch_post(&mut tx, org, id).await?;
+        let at = now();
+        let post = Post {
+            id: PostId::new(),
+            status,
+            title: original.copy_title(status),
+            variants: original.variants.iter().map(|v| Variant { id: VariantId::new(), ..v.clone() }).collect(),
+            revision: 1,
+            created_by: by,
+            updated_by: by,
+            created_at: at,
+            updated_at: at,
+            ..original
+        };
+        self.insert_post(&mut tx, &post).await?;
+        tx.commit().await.map_err(self.err())?;
+        Ok(post)
+    }
+
+    async fn post_revisions(&self, org: OrganizationId, id: PostId) -> StoreResult<Vec<PostRevision>> {
+        let sql = format!(
+            "SELECT {REVISION_COLUMNS} FROM post_revisions WHERE post_id = ? AND organization_id = ? \
+             ORDER BY revision DESC"
+        );
+        let rows = sqlx::query_as::<_, RevisionRow>(&sql)
+            .bind(id.as_uuid())
+            .bind(org.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.err())?;
+        // Every post has at least its first revision.
+        if rows.is_empty() {
+            return Err(StoreError::NotFound("post"));
+        }
+        rows::all(rows, RevisionRow::into_domain)
+    }
+}
+
+impl SqliteStore {
+    /// Fails with `NotFound("client")` unless the client exists in the organization.
+    async fn client_in(&self, conn: &mut SqliteConnection, org: OrganizationId, client: ClientId) -> StoreResult<()> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM clients WHERE id = ? AND organization_id = ?")
+            .bind(client.as_uuid())
+            .bind(org.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(self.err())?;
+        found.map(|_| ()).ok_or(StoreError::NotFound("client"))
+    }
+
+    /// Fails with `NotFound("pillar")` unless `pillar` (when given) is one of the client's.
+    async fn pillar_of(
+        &self,
+        conn: &mut SqliteConnection,
+        org: OrganizationId,
+        client: ClientId,
+        pillar: Option<PillarId>,
+    ) -> StoreResult<()> {
+        let Some(pillar) = pillar else { return Ok(()) };
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM pillars WHERE id = ? AND client_id = ? AND organization_id = ?")
+                .bind(pillar.as_uuid())
+                .bind(client.as_uuid())
+                .bind(org.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(self.err())?;
+        found.map(|_| ()).ok_or(StoreError::NotFound("pillar"))
+    }
+
+    async fn fetch_post(&self, conn: &mut SqliteConnection, org: OrganizationId, id: PostId) -> StoreResult<Post> {
+        let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = ? AND organization_id = ?");
+        let row = sqlx::query_as::<_, PostRow>(&sql)
+            .bind(id.as_uuid())
+            .bind(org.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(self.err())?
+            .ok_or(StoreError::NotFound("post"))?;
+        let mut variants = self.fetch_variants(conn, org, &[id.as_uuid()]).await?;
+        row.into_domain(variants.remove(&id.as_uuid()).unwrap_or_default())
+    }
+
+    /// The variants of these posts, by post, each post's in order.
+    async fn fetch_variants(
+        &self,
+        conn: &mut SqliteConnection,
+        org: OrganizationId,
+        posts: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, Vec<Variant>>> {
+        let mut by_post: HashMap<Uuid, Vec<Variant>> = HashMap::new();
+        if posts.is_empty() {
+            return Ok(by_post);
+        }
+        let mut qb =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {VARIANT_COLUMNS} FROM variants WHERE organization_id = "));
+        qb.push_bind(org.as_uuid()).push(" AND post_id IN (");
+        let mut list = qb.separated(", ");
+        for id in posts.iter().collect::<BTreeSet<_>>() {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY post_id, position");
+        let rows = qb.build_query_as::<VariantRow>().fetch_all(&mut *conn).await.map_err(self.err())?;
+        for row in rows {
+            let (post, variant) = row.into_domain()?;
+            by_post.entry(post).or_default().push(variant);
+        }
+        Ok(by_post)
+    }
+
+    /// Inserts a new post with its variants and its first revision.
+    async fn insert_post(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
+             sponsored, revision, created_by, updated_by, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(post.id.as_uuid())
+        .bind(post.organization_id.as_uuid())
+        .bind(post.client_id.as_uuid())
+        .bind(post.status.as_str())
+        .bind(post.title.as_str())
+        .bind(post.base_text.as_str())
+        .bind(search_key(&post.title, &post.base_text))
+        .bind(post.pillar_id.map(|p| p.as_uuid()))
+        .bind(post.sponsored)
+        .bind(i64::from(post.revision))
+        .bind(post.created_by.as_uuid())
+        .bind(post.updated_by.as_uuid())
+        .bind(post.created_at)
+        .bind(post.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(self.err())?;
+        self.insert_variants(conn, post).await?;
+        self.insert_revision(conn, post).await
+    }
+
+    async fn insert_variants(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
+        for (position, v) in post.variants.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO variants (id, post_id, organization_id, network, position, text, link, first_comment, \
+                 thread, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(v.id.as_uuid())
+            .bind(post.id.as_uuid())
+            .bind(post.organization_id.as_uuid())
+            .bind(v.network.as_str())
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(v.text.as_str())
+            .bind(v.link.as_str())
+            .bind(v.first_comment.as_str())
+            .bind(serde_json::to_string(&v.thread).map_err(encoding("thread"))?)
+            .bind(serde_json::to_string(&v.options).map_err(encoding("variant options"))?)
+            .execute(&mut *conn)
+            .await
+            .map_err(self.err())?;
+        }
+        Ok(())
+    }
+
+    /// Records `post` as its revision, saved by its `updated_by` at its `updated_at`.
+    async fn insert_revision(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(post.id.as_uuid())
+        .bind(post.organization_id.as_uuid())
+        .bind(i64::from(post.revision))
+        .bind(post.updated_by.as_uuid())
+        .bind(post.updated_at)
+        .bind(serde_json::to_string(post).map_err(encoding("post"))?)
+        .execute(&mut *conn)
+        .await
+        .map_err(self.err())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chorus_domain::{
+        BrandNotes, ClientName, Email, NewClient, OfficeHours, OrganizationName, PersonName, Role, TimeZone,
+        VariantDraft, VariantOptions,
+    };
+    use chorus_store::{ClientStore, NewPerson, OrganizationStore};
+
+    use super::*;
+
+    #[test]
+    fn search_keys_are_lower_case_and_keep_title_and_text_apart() {
+        assert_eq!(search_key("CAFÉ Launch", "Ünïcödé"), "café launch\u{1f}ünïcödé");
+    }
+
+    #[tokio::test]
+    async fn values_chorus_would_never_write_are_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("chorus.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        let owner = NewPerson {
+            email: Email::parse("owner@example.com").unwrap(),
+            name: PersonName::parse("Owner").unwrap(),
+            role: Role::Owner,
+            client_access: ClientAccess::All,
+            password_hash: None,
+        };
+        let (org, owner) = store.create_organization(&OrganizationName::parse("Acme").unwrap(), owner).await.unwrap();
+        let new = NewClient {
+            name: ClientName::parse("Client").unwrap(),
+            time_zone: TimeZone::UTC,
+            office_hours: OfficeHours::default(),
+            brand_notes: BrandNotes::default(),
+        };
+        let client = store.create_client(org.id, new, None).await.unwrap().id;
+        let draft = PostDraft {
+            status: PostStatus::Draft,
+            title: "T".into(),
+            base_text: "B".into(),
+            pillar_id: None,
+            sponsored: false,
+            variants: vec![VariantDraft {
+                network: Network::X,
+                text: "x".into(),
+                link: String::new(),
+                first_comment: String::new(),
+                thread: vec![],
+                options: VariantOptions::default(),
+            }],
+        };
+        let post = store.create_post(org.id, client, &draft, owner.id).await.unwrap();
+
+        for (sql, read_revisions) in [
+            ("UPDATE variants SET network = 'myspace' WHERE post_id = ?", false),
+            ("UPDATE variants SET network = 'x', thread = '{}' WHERE post_id = ?", false),
+            ("UPDATE variants SET thread = '[]', options = '[1]' WHERE post_id = ?", false),
+            ("UPDATE variants SET options = '{}' WHERE post_id = ?; UPDATE posts SET revision = 0 WHERE id = ?", false),
+            ("UPDATE posts SET revision = 1 WHERE id = ?; UPDATE post_revisions SET snapshot = '{}' WHERE post_id = ?", true),
+        ] {
+            for statement in sql.split("; ") {
+                sqlx::query(statement).bind(post.id.as_uuid()).execute(&store.pool).await.unwrap();
+            }
+            let result = if read_revisions {
+                store.post_revisions(org.id, post.id).await.map(|_| ())
+            } else {
+                store.post(org.id, post.id).await.map(|_| ())
+            };
+            assert!(matches!(result, Err(StoreError::Corrupt(_))), "after {sql}: {result:?}");
+        }
+        // Reads that do not touch the broken row still work.
+        assert_eq!(store.post(org.id, post.id).await.unwrap().variants[0].options, VariantOptions::default());
+    }
+}
