@@ -24,16 +24,18 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chorus_domain::post::{InstagramKind, ReplyControl, Visibility};
 use chorus_domain::strategy::{HashtagGroup, Snippet};
 use chorus_domain::{
     ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges, ClientId, ClientName, Colour, Email, Goal,
-    GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, NewClient, OfficeHours, Organization,
+    GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, Network, NewClient, OfficeHours, Organization,
     OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, PersonName, Pillar, PillarFields, PillarId,
-    PillarName, Role, TimeRange, TimeZone, TokenScope,
+    PillarName, Post, PostDraft, PostId, PostStatus, Role, TimeRange, TimeZone, TokenScope, VariantDraft,
+    VariantOptions,
 };
 use chorus_store::{
     ApiToken, ArchivedFilter, ClientQuery, Invitation, JobCounts, NewJob, NewPerson, PeopleQuery, PersonChanges,
-    Session, Store, StoreError, StoreResult,
+    PostQuery, Session, Store, StoreError, StoreResult,
 };
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
@@ -74,6 +76,15 @@ macro_rules! storage_suite {
             goals_can_be_created_listed_updated_and_deleted,
             brand_voice_is_empty_until_set_and_replaced_whole,
             strategy_is_scoped_to_organization_and_client,
+            posts_are_created_and_read_back_with_their_variants,
+            post_lists_are_newest_first_filtered_searched_and_paged,
+            updating_a_post_replaces_its_variants_and_bumps_the_revision,
+            concurrent_saves_from_one_revision_never_both_win,
+            post_revisions_keep_every_saved_state_newest_first,
+            duplicating_a_post_copies_it_with_new_ids,
+            deleting_a_post_takes_its_variants_and_history,
+            a_post_pillar_must_be_of_its_client,
+            posts_are_scoped_to_their_organization,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -1406,8 +1417,8 @@ pub async fn strategy_is_scoped_to_organization_and_client(store: Db) {
     assert_eq!(store.list_pillars(b.id, theirs.id).await.unwrap(), [b_pillar]);
     assert_eq!(store.list_goals(b.id, theirs.id).await.unwrap(), [b_goal]);
     assert_eq!(store.brand_voice(b.id, theirs.id).await.unwrap(), b_voice);
-    assert_eq!(store.list_pillars(a.id, x.id).await.unwrap(), [x_pillar.clone()]);
-    assert_eq!(store.list_goals(a.id, x.id).await.unwrap(), [x_goal.clone()]);
+    assert_eq!(store.list_pillars(a.id, x.id).await.unwrap(), std::slice::from_ref(&x_pillar));
+    assert_eq!(store.list_goals(a.id, x.id).await.unwrap(), std::slice::from_ref(&x_goal));
     assert_eq!(store.brand_voice(a.id, x.id).await.unwrap(), x_voice);
 
     // B may use A's names, and its own client's scoping holds in the other direction too.
@@ -1418,4 +1429,439 @@ pub async fn strategy_is_scoped_to_organization_and_client(store: Db) {
     assert_missing(store.delete_goal(b.id, theirs.id, x_goal.id).await, "goal", "A's goal via B's client");
     assert_eq!(store.list_pillars(a.id, x.id).await.unwrap(), [x_pillar]);
     assert_eq!(store.list_goals(a.id, x.id).await.unwrap(), [x_goal]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Posts, variants and revisions
+
+fn variant(network: Network, text: &str) -> VariantDraft {
+    VariantDraft {
+        network,
+        text: text.to_string(),
+        link: String::new(),
+        first_comment: String::new(),
+        thread: Vec::new(),
+        options: VariantOptions::default(),
+    }
+}
+
+fn post_draft(status: PostStatus, title: &str, base_text: &str, variants: Vec<VariantDraft>) -> PostDraft {
+    PostDraft {
+        status,
+        title: title.to_string(),
+        base_text: base_text.to_string(),
+        pillar_id: None,
+        sponsored: false,
+        variants,
+    }
+}
+
+/// A draft using every field: text in several scripts, a thread, a link, a first comment and non-default options.
+fn full_post_draft(pillar: Option<PillarId>) -> PostDraft {
+    let instagram = VariantDraft {
+        link: "https://example.com/roast?utm=ig".into(),
+        first_comment: "#coffee #newroast".into(),
+        options: VariantOptions {
+            instagram_kind: InstagramKind::Carousel,
+            collaborators: vec!["roastery".into(), "barista.jo".into()],
+            ..VariantOptions::default()
+        },
+        ..variant(Network::Instagram, "Our autumn roast is here ☕️ — «Herbst» 秋")
+    };
+    let x = VariantDraft {
+        thread: vec!["2/ Notes of plum and cocoa.".into(), "3/ Out Friday 👨‍👩‍👧".into()],
+        ..variant(Network::X, "1/ Autumn roast, out now.")
+    };
+    let mastodon = VariantDraft {
+        options: VariantOptions {
+            visibility: Visibility::Unlisted,
+            content_warning: "Coffee talk".into(),
+            languages: vec!["en".into(), "de".into()],
+            reply_control: ReplyControl::Following,
+            title: "Not used here".into(),
+            category: "22".into(),
+            made_for_kids: true,
+            board: "Autumn".into(),
+            allow_comments: true,
+            allow_duet: true,
+            allow_stitch: false,
+            ..VariantOptions::default()
+        },
+        ..variant(Network::Mastodon, "Autumn roast.\n\nLine two with \"quotes\" and a tab\t.")
+    };
+    PostDraft {
+        pillar_id: pillar,
+        sponsored: true,
+        ..post_draft(
+            PostStatus::Draft,
+            "Autumn roast",
+            "Autumn roast: plum, cocoa. Ünïcödé",
+            vec![instagram, x, mastodon],
+        )
+    }
+}
+
+fn all_posts() -> PostQuery {
+    PostQuery { access: ClientAccess::All, client: None, status: None, search: None }
+}
+
+/// The titles of one page of posts, at most 200.
+async fn post_titles(store: &Db, org: OrganizationId, query: &PostQuery) -> Vec<String> {
+    let page = store.list_posts(org, query, &PageRequest::first(200)).await.unwrap();
+    assert_eq!(page.next_cursor, None, "more than one page");
+    page.items.iter().map(|p| p.title.clone()).collect()
+}
+
+/// The draft's content as a saved post holds it, ids aside.
+fn assert_holds(post: &Post, draft: &PostDraft) {
+    assert_eq!(post.to_draft(), *draft, "the post holds what was saved");
+}
+
+pub async fn posts_are_created_and_read_back_with_their_variants(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let pillar = store.create_pillar(org.id, acme.id, &pillar_fields("Seasonal", "#aa5500", 30, "")).await.unwrap();
+
+    let draft = full_post_draft(Some(pillar.id));
+    let created = store.create_post(org.id, acme.id, &draft, owner.id).await.unwrap();
+    assert_eq!(created.organization_id, org.id);
+    assert_eq!(created.client_id, acme.id);
+    assert_eq!(created.revision, 1);
+    assert_eq!((created.created_by, created.updated_by), (owner.id, owner.id));
+    assert_eq!(created.created_at, created.updated_at);
+    assert_holds(&created, &draft);
+    let networks: Vec<Network> = created.variants.iter().map(|v| v.network).collect();
+    assert_eq!(networks, [Network::Instagram, Network::X, Network::Mastodon], "variants keep their order");
+    let ids: HashSet<_> = created.variants.iter().map(|v| v.id).collect();
+    assert_eq!(ids.len(), 3, "every variant has its own id");
+    assert_eq!(store.post(org.id, created.id).await.unwrap(), created, "reads back what was created");
+
+    let history = store.post_revisions(org.id, created.id).await.unwrap();
+    assert_eq!(history.len(), 1, "creating records revision 1");
+    assert_eq!(history[0].revision, 1);
+    assert_eq!(history[0].changed_by, owner.id);
+    assert_eq!(history[0].changed_at, created.created_at);
+    assert_eq!(history[0].post, created);
+
+    // The smallest post: no text, no variants, an idea.
+    let idea = post_draft(PostStatus::Idea, "", "", vec![]);
+    let bare = store.create_post(org.id, acme.id, &idea, owner.id).await.unwrap();
+    assert_eq!(store.post(org.id, bare.id).await.unwrap(), bare);
+    assert!(bare.variants.is_empty());
+    assert_eq!(bare.status, PostStatus::Idea);
+
+    assert_missing(store.post(org.id, PostId::new()).await, "post", "an unknown post");
+    assert_missing(store.create_post(org.id, ClientId::new(), &draft, owner.id).await, "client", "an unknown client");
+    assert_eq!(post_titles(&store, org.id, &all_posts()).await, ["", "Autumn roast"], "nothing else was created");
+}
+
+pub async fn post_lists_are_newest_first_filtered_searched_and_paged(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let globex = client(&store, org.id, "Globex").await;
+    let specs = [
+        (acme.id, PostStatus::Draft, "Autumn Roast", "Plum and cocoa"),
+        (acme.id, PostStatus::Idea, "Barista tips", "How to pour a CAFÉ crème"),
+        (globex.id, PostStatus::Draft, "100% Organic", "certified"),
+        (acme.id, PostStatus::Template, "Weekly tip", "Tip: {tip}"),
+        (globex.id, PostStatus::Idea, "Snake_Case", "under_score"),
+        (acme.id, PostStatus::Draft, "1000 Organic", "Back\\slash"),
+        (globex.id, PostStatus::Draft, "SnakeXCase", "café"),
+    ];
+    let mut created = Vec::new();
+    for (client, status, title, base) in specs {
+        let draft = post_draft(status, title, base, vec![variant(Network::Bluesky, title)]);
+        created.push(store.create_post(org.id, client, &draft, owner.id).await.unwrap());
+    }
+    let newest_first: Vec<String> = created.iter().rev().map(|p| p.title.clone()).collect();
+    assert_eq!(post_titles(&store, org.id, &all_posts()).await, newest_first);
+    let page = store.list_posts(org.id, &all_posts(), &PageRequest::first(200)).await.unwrap();
+    assert_eq!(page.items, created.iter().rev().cloned().collect::<Vec<_>>(), "listed posts carry their variants");
+
+    let query = |client: Option<ClientId>, status: Option<PostStatus>, search: Option<&str>| PostQuery {
+        access: ClientAccess::All,
+        client,
+        status,
+        search: search.map(str::to_string),
+    };
+    let titles = |q: PostQuery| {
+        let store = store.clone();
+        async move { post_titles(&store, org.id, &q).await }
+    };
+    assert_eq!(titles(query(Some(globex.id), None, None)).await, ["SnakeXCase", "Snake_Case", "100% Organic"]);
+    assert_eq!(titles(query(None, Some(PostStatus::Idea), None)).await, ["Snake_Case", "Barista tips"]);
+    assert_eq!(titles(query(Some(acme.id), Some(PostStatus::Draft), None)).await, ["1000 Organic", "Autumn Roast"]);
+    assert_eq!(titles(query(None, Some(PostStatus::Template), None)).await, ["Weekly tip"]);
+
+    // Search: part of the title or the base text, ignoring case (also beyond ASCII), wildcards taken literally.
+    assert_eq!(titles(query(None, None, Some("ORGANIC"))).await, ["1000 Organic", "100% Organic"]);
+    assert_eq!(titles(query(None, None, Some("0%"))).await, ["100% Organic"], "% is a character");
+    assert_eq!(titles(query(None, None, Some("e_c"))).await, ["Snake_Case"], "_ is a character");
+    assert_eq!(titles(query(None, None, Some("k\\s"))).await, ["1000 Organic"], "\\ is a character");
+    assert_eq!(titles(query(None, None, Some("cocoa"))).await, ["Autumn Roast"], "the base text is searched");
+    assert_eq!(titles(query(None, None, Some("Café"))).await, ["SnakeXCase", "Barista tips"], "É and é are alike");
+    assert_eq!(titles(query(Some(acme.id), None, Some("CAFÉ"))).await, ["Barista tips"], "filters combine");
+    assert_eq!(titles(query(None, Some(PostStatus::Template), Some("organic"))).await, Vec::<String>::new());
+    assert_eq!(titles(query(None, None, Some("roast plum"))).await, Vec::<String>::new(), "no match across fields");
+
+    // Access: only the clients allowed; none allowed, nothing listed.
+    let limited = PostQuery { access: only([acme.id]), ..all_posts() };
+    assert_eq!(post_titles(&store, org.id, &limited).await.len(), 4);
+    let limited_to_other = PostQuery { access: only([acme.id]), client: Some(globex.id), ..all_posts() };
+    assert!(post_titles(&store, org.id, &limited_to_other).await.is_empty(), "a client filter does not widen access");
+    assert!(post_titles(&store, org.id, &PostQuery { access: only([]), ..all_posts() }).await.is_empty());
+
+    // Pages together are the whole list, in order, with filters applied on every page.
+    for limit in [1, 2, 3, 6, 7] {
+        let walked = walk_pages(limit, |request| {
+            let store = store.clone();
+            async move { store.list_posts(org.id, &all_posts(), &request).await.unwrap() }
+        })
+        .await;
+        let ids: Vec<PostId> = walked.iter().map(|p| p.id).collect();
+        let expected: Vec<PostId> = created.iter().rev().map(|p| p.id).collect();
+        assert_eq!(ids, expected, "pages of {limit} together are the whole list");
+    }
+    let drafts = query(None, Some(PostStatus::Draft), None);
+    let walked = walk_pages(1, |request| {
+        let (store, drafts) = (store.clone(), drafts.clone());
+        async move { store.list_posts(org.id, &drafts, &request).await.unwrap() }
+    })
+    .await;
+    assert_eq!(
+        walked.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(),
+        ["SnakeXCase", "1000 Organic", "100% Organic", "Autumn Roast"]
+    );
+}
+
+pub async fn updating_a_post_replaces_its_variants_and_bumps_the_revision(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let editor = store.create_person(org.id, new_person("ed@northwind.example", "Ed", Role::Editor, ClientAccess::All));
+    let editor = editor.await.unwrap();
+    let acme = client(&store, org.id, "Acme").await;
+    let created = store.create_post(org.id, acme.id, &full_post_draft(None), owner.id).await.unwrap();
+    let x_id = created.variants[1].id;
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    // Instagram and Mastodon go, Bluesky comes, X stays but moves and changes.
+    let mut changed = post_draft(
+        PostStatus::Template,
+        "Autumn roast (template)",
+        "New base",
+        vec![variant(Network::Bluesky, "Autumn roast 🍂"), variant(Network::X, "Autumn roast, rewritten")],
+    );
+    changed.sponsored = false;
+    let updated = store.update_post(org.id, created.id, &changed, editor.id, Some(1)).await.unwrap();
+    assert_eq!(updated.id, created.id);
+    assert_eq!(updated.revision, 2);
+    assert_holds(&updated, &changed);
+    assert_eq!((updated.created_by, updated.updated_by), (owner.id, editor.id));
+    assert_eq!(updated.created_at, created.created_at);
+    assert!(updated.updated_at > created.updated_at);
+    assert_eq!(updated.variants[1].id, x_id, "a network's variant keeps its id");
+    assert!(created.variants.iter().all(|v| v.id != updated.variants[0].id), "a new network's variant is new");
+    assert_eq!(store.post(org.id, created.id).await.unwrap(), updated, "reads back what was saved");
+
+    // Without a revision the save always goes through.
+    let emptied = post_draft(PostStatus::Draft, "Emptied", "", vec![]);
+    let third = store.update_post(org.id, created.id, &emptied, owner.id, None).await.unwrap();
+    assert_eq!(third.revision, 3);
+    assert!(third.variants.is_empty(), "all variants can go");
+    assert_eq!(store.post(org.id, created.id).await.unwrap(), third);
+
+    // A save from an older revision is refused and changes nothing.
+    for stale in [1, 2, 4] {
+        match store.update_post(org.id, created.id, &changed, editor.id, Some(stale)).await {
+            Err(StoreError::Conflict { field: "revision", message }) => {
+                assert!(message.contains("now revision 3"), "{message}");
+                assert!(message.contains("reload"), "{message}");
+            }
+            other => panic!("saving from revision {stale}: expected a conflict on revision, got {other:?}"),
+        }
+    }
+    assert_eq!(store.post(org.id, created.id).await.unwrap(), third);
+    assert_eq!(store.post_revisions(org.id, created.id).await.unwrap().len(), 3, "no revision was recorded");
+    let fourth = store.update_post(org.id, created.id, &changed, editor.id, Some(3)).await.unwrap();
+    assert_eq!(fourth.revision, 4);
+
+    assert_missing(store.update_post(org.id, PostId::new(), &changed, owner.id, None).await, "post", "unknown post");
+}
+
+pub async fn concurrent_saves_from_one_revision_never_both_win(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let created = store.create_post(org.id, acme.id, &full_post_draft(None), owner.id).await.unwrap();
+    let savers: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            let draft = post_draft(PostStatus::Draft, &format!("Save {n}"), "", vec![variant(Network::X, "x")]);
+            tokio::spawn(async move { store.update_post(org.id, created.id, &draft, owner.id, Some(1)).await })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for saver in savers {
+        match saver.await.unwrap() {
+            Ok(post) => won.push(post),
+            Err(StoreError::Conflict { field: "revision", .. }) => {}
+            Err(other) => panic!("a concurrent save failed otherwise: {other:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one save from revision 1 wins");
+    assert_eq!(won[0].revision, 2);
+    assert_eq!(store.post(org.id, created.id).await.unwrap(), won[0]);
+    let history = store.post_revisions(org.id, created.id).await.unwrap();
+    assert_eq!(history.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
+}
+
+pub async fn post_revisions_keep_every_saved_state_newest_first(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let editor = store.create_person(org.id, new_person("ed@northwind.example", "Ed", Role::Editor, ClientAccess::All));
+    let editor = editor.await.unwrap();
+    let acme = client(&store, org.id, "Acme").await;
+    let first = store.create_post(org.id, acme.id, &full_post_draft(None), owner.id).await.unwrap();
+    let draft = post_draft(PostStatus::Draft, "Second", "two", vec![variant(Network::Threads, "2")]);
+    let second = store.update_post(org.id, first.id, &draft, editor.id, Some(1)).await.unwrap();
+    let draft = post_draft(PostStatus::Template, "Third", "three", vec![]);
+    let third = store.update_post(org.id, first.id, &draft, owner.id, Some(2)).await.unwrap();
+
+    let history = store.post_revisions(org.id, first.id).await.unwrap();
+    let revisions: Vec<u32> = history.iter().map(|r| r.revision).collect();
+    assert_eq!(revisions, [3, 2, 1], "newest first");
+    for (revision, post) in history.iter().zip([&third, &second, &first]) {
+        assert_eq!(revision.post, *post, "revision {} holds the post as it was saved", revision.revision);
+        assert_eq!(revision.changed_by, post.updated_by);
+        assert_eq!(revision.changed_at, post.updated_at);
+    }
+    assert_eq!(history[1].changed_by, editor.id);
+    assert_missing(store.post_revisions(org.id, PostId::new()).await, "post", "an unknown post");
+}
+
+pub async fn duplicating_a_post_copies_it_with_new_ids(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let editor = store.create_person(org.id, new_person("ed@northwind.example", "Ed", Role::Editor, ClientAccess::All));
+    let editor = editor.await.unwrap();
+    let acme = client(&store, org.id, "Acme").await;
+    let pillar = store.create_pillar(org.id, acme.id, &pillar_fields("Seasonal", "#aa5500", 30, "")).await.unwrap();
+    let original = store.create_post(org.id, acme.id, &full_post_draft(Some(pillar.id)), owner.id).await.unwrap();
+    let original = store.update_post(org.id, original.id, &full_post_draft(Some(pillar.id)), owner.id, None).await;
+    let original = original.unwrap();
+    assert_eq!(original.revision, 2);
+
+    let copy = store.duplicate_post(org.id, original.id, editor.id, PostStatus::Idea).await.unwrap();
+    assert_ne!(copy.id, original.id);
+    assert_eq!(copy.title, "Copy of Autumn roast");
+    assert_eq!(copy.status, PostStatus::Idea);
+    assert_eq!((copy.revision, copy.created_by, copy.updated_by), (1, editor.id, editor.id));
+    assert_eq!((copy.client_id, copy.pillar_id, copy.sponsored), (acme.id, Some(pillar.id), true));
+    assert_eq!(copy.base_text, original.base_text);
+    assert!(copy.created_at >= original.updated_at);
+    let original_ids: HashSet<_> = original.variants.iter().map(|v| v.id).collect();
+    assert!(copy.variants.iter().all(|v| !original_ids.contains(&v.id)), "variants get new ids");
+    let strip = |post: &Post| post.to_draft().variants;
+    assert_eq!(strip(&copy), strip(&original), "variants are copied whole, in order");
+    assert_eq!(store.post(org.id, copy.id).await.unwrap(), copy);
+    let history = store.post_revisions(org.id, copy.id).await.unwrap();
+    assert_eq!(history.len(), 1, "a copy starts its own history");
+    assert_eq!(history[0].post, copy);
+    assert_eq!(store.post(org.id, original.id).await.unwrap(), original, "the original is untouched");
+
+    // A draft made from a template keeps the template's title.
+    let template = post_draft(PostStatus::Template, "Weekly tip", "Tip:", vec![variant(Network::Threads, "Tip:")]);
+    let template = store.create_post(org.id, acme.id, &template, owner.id).await.unwrap();
+    let from_template = store.duplicate_post(org.id, template.id, owner.id, PostStatus::Draft).await.unwrap();
+    assert_eq!((from_template.title.as_str(), from_template.status), ("Weekly tip", PostStatus::Draft));
+    let template_copy = store.duplicate_post(org.id, template.id, owner.id, PostStatus::Template).await.unwrap();
+    assert_eq!(template_copy.title, "Copy of Weekly tip");
+
+    assert_missing(store.duplicate_post(org.id, PostId::new(), owner.id, PostStatus::Draft).await, "post", "unknown");
+}
+
+pub async fn deleting_a_post_takes_its_variants_and_history(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let kept = store.create_post(org.id, acme.id, &full_post_draft(None), owner.id).await.unwrap();
+    let gone = store.create_post(org.id, acme.id, &full_post_draft(None), owner.id).await.unwrap();
+    store.update_post(org.id, gone.id, &full_post_draft(None), owner.id, None).await.unwrap();
+
+    store.delete_post(org.id, gone.id).await.unwrap();
+    assert_missing(store.post(org.id, gone.id).await, "post", "a deleted post");
+    assert_missing(store.post_revisions(org.id, gone.id).await, "post", "a deleted post's history");
+    assert_missing(store.delete_post(org.id, gone.id).await, "post", "deleting twice");
+    assert_missing(store.update_post(org.id, gone.id, &full_post_draft(None), owner.id, None).await, "post", "update");
+    assert_missing(store.duplicate_post(org.id, gone.id, owner.id, PostStatus::Draft).await, "post", "duplicate");
+    let listed = store.list_posts(org.id, &all_posts(), &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items, [kept.clone()]);
+    assert_eq!(store.post(org.id, kept.id).await.unwrap(), kept, "the other post keeps its variants");
+    assert_missing(store.delete_post(org.id, PostId::new()).await, "post", "an unknown post");
+}
+
+pub async fn a_post_pillar_must_be_of_its_client(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let (other_org, _) = organization(&store, "Southwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let globex = client(&store, org.id, "Globex").await;
+    let theirs = client(&store, other_org.id, "Theirs").await;
+    let mine = store.create_pillar(org.id, acme.id, &pillar_fields("Mine", "#111111", 10, "")).await.unwrap();
+    let globex_pillar = store.create_pillar(org.id, globex.id, &pillar_fields("G", "#222222", 10, "")).await.unwrap();
+    let foreign = store.create_pillar(other_org.id, theirs.id, &pillar_fields("F", "#333333", 10, "")).await.unwrap();
+
+    for wrong in [globex_pillar.id, foreign.id, PillarId::new()] {
+        let draft = full_post_draft(Some(wrong));
+        assert_missing(store.create_post(org.id, acme.id, &draft, owner.id).await, "pillar", "another client's pillar");
+    }
+    assert!(post_titles(&store, org.id, &all_posts()).await.is_empty(), "nothing was created");
+
+    let post = store.create_post(org.id, acme.id, &full_post_draft(Some(mine.id)), owner.id).await.unwrap();
+    assert_eq!(post.pillar_id, Some(mine.id));
+    for wrong in [globex_pillar.id, foreign.id] {
+        let draft = full_post_draft(Some(wrong));
+        assert_missing(store.update_post(org.id, post.id, &draft, owner.id, None).await, "pillar", "on update");
+    }
+    assert_eq!(store.post(org.id, post.id).await.unwrap(), post, "a refused update changes nothing");
+    assert_eq!(store.post_revisions(org.id, post.id).await.unwrap().len(), 1);
+
+    // Deleting a pillar leaves its posts without one.
+    store.delete_pillar(org.id, acme.id, mine.id).await.unwrap();
+    let after = store.post(org.id, post.id).await.unwrap();
+    assert_eq!(after.pillar_id, None);
+    assert_eq!(after.revision, post.revision, "that is no edit of the post");
+    let copy = store.duplicate_post(org.id, post.id, owner.id, PostStatus::Draft).await.unwrap();
+    assert_eq!(copy.pillar_id, None);
+}
+
+pub async fn posts_are_scoped_to_their_organization(store: Db) {
+    let (a, a_owner) = organization(&store, "Northwind").await;
+    let (b, b_owner) = organization(&store, "Southwind").await;
+    let mine = client(&store, a.id, "Mine").await;
+    let theirs = client(&store, b.id, "Theirs").await;
+    let my_post = store.create_post(a.id, mine.id, &full_post_draft(None), a_owner.id).await.unwrap();
+    let their_post = store.create_post(b.id, theirs.id, &full_post_draft(None), b_owner.id).await.unwrap();
+    let hijack = post_draft(PostStatus::Draft, "Hijacked", "hijacked", vec![variant(Network::X, "hijacked")]);
+
+    let from_a = "B's post from organization A";
+    assert_missing(store.post(a.id, their_post.id).await, "post", from_a);
+    assert_missing(store.update_post(a.id, their_post.id, &hijack, a_owner.id, None).await, "post", from_a);
+    assert_missing(store.update_post(a.id, their_post.id, &hijack, a_owner.id, Some(1)).await, "post", from_a);
+    assert_missing(store.delete_post(a.id, their_post.id).await, "post", from_a);
+    assert_missing(store.duplicate_post(a.id, their_post.id, a_owner.id, PostStatus::Draft).await, "post", from_a);
+    assert_missing(store.post_revisions(a.id, their_post.id).await, "post", from_a);
+    assert_missing(store.create_post(a.id, theirs.id, &hijack, a_owner.id).await, "client", "B's client from A");
+
+    for query in [
+        all_posts(),
+        PostQuery { client: Some(theirs.id), ..all_posts() },
+        PostQuery { access: only([theirs.id, mine.id]), ..all_posts() },
+        PostQuery { search: Some("autumn".into()), ..all_posts() },
+    ] {
+        let listed = store.list_posts(a.id, &query, &PageRequest::first(10)).await.unwrap();
+        assert!(listed.items.iter().all(|p| p.id != their_post.id), "{query:?}");
+    }
+    assert_eq!(post_titles(&store, a.id, &all_posts()).await, ["Autumn roast"]);
+
+    // Nothing of B changed, and B reaches its own post but not A's.
+    assert_eq!(store.post(b.id, their_post.id).await.unwrap(), their_post);
+    assert_eq!(store.post_revisions(b.id, their_post.id).await.unwrap().len(), 1);
+    assert_eq!(post_titles(&store, b.id, &all_posts()).await, ["Autumn roast"]);
+    assert_missing(store.post(b.id, my_post.id).await, "post", "A's post from organization B");
+    assert_eq!(store.post(a.id, my_post.id).await.unwrap(), my_post);
 }

@@ -50,7 +50,8 @@ enum Failed {
 }
 
 fn voice_values(voice: &BrandVoice) -> Fields {
-    let groups = voice.hashtag_groups.iter().map(|g| format!("{}: {}", g.name, g.hashtags.join(" "))).collect::<Vec<_>>();
+    let groups =
+        voice.hashtag_groups.iter().map(|g| format!("{}: {}", g.name, g.hashtags.join(" "))).collect::<Vec<_>>();
     let snippets = voice.snippets.iter().map(|s| format!("{}: {}", s.name, s.text)).collect::<Vec<_>>();
     HashMap::from([
         ("banned_words".to_string(), voice.banned_words.join("\n")),
@@ -60,12 +61,18 @@ fn voice_values(voice: &BrandVoice) -> Fields {
     ])
 }
 
-async fn page(state: &AppState, actor: &PageActor, client_id: ClientId, failed: Failed) -> Result<StrategyPage, AppError> {
+async fn page(
+    state: &AppState,
+    actor: &PageActor,
+    client_id: ClientId,
+    failed: Failed,
+) -> Result<StrategyPage, AppError> {
     let client = services::client(state, &actor.actor, client_id).await?;
     let pillars = service::pillars(state, &actor.actor, client_id).await?;
     let goals = service::goals(state, &actor.actor, client_id).await?;
     let voice = service::brand_voice(state, &actor.actor, client_id).await?;
-    let defaults = |pairs: &[(&str, &str)]| FormState::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+    let defaults =
+        |pairs: &[(&str, &str)]| FormState::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
     let mut pillar_form = defaults(&[("colour", "#3a3fd4"), ("target_share", "0")]);
     let mut goal_form = defaults(&[("metric", "follower_growth"), ("period", "month")]);
     let mut voice_form = FormState::new(voice_values(&voice));
@@ -89,20 +96,13 @@ async fn page(state: &AppState, actor: &PageActor, client_id: ClientId, failed: 
     })
 }
 
-fn parse_client(raw: &str) -> Result<ClientId, Response> {
-    raw.parse().map_err(|_| error_page(AppError::NotFound("client")))
-}
-
 pub async fn show(
     State(state): State<AppState>,
     actor: PageActor,
     Path(client): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let client = match parse_client(&client) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let Ok(client) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
     match page(&state, &actor, client, Failed::Nothing).await {
         Ok(mut p) => {
             p.layout = p.layout.with_notice(notice(query.notice.as_deref()));
@@ -161,15 +161,13 @@ pub async fn create_pillar(
     Path(client): Path<String>,
     Form(values): Form<Fields>,
 ) -> Response {
-    let client = match parse_client(&client) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let Ok(client) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
     let result = match parse_pillar(&values) {
         Ok(fields) => service::create_pillar(&state, &actor.actor, client, fields).await.map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    finish(&state, &actor, client, result, "pillar-added", |e| Failed::Pillar(FormState::new(values).with_error(e))).await
+    finish(&state, &actor, client, result, "pillar-added", |e| Failed::Pillar(FormState::new(values).with_error(e)))
+        .await
 }
 
 pub async fn delete_pillar(
@@ -211,10 +209,7 @@ pub async fn create_goal(
     Path(client): Path<String>,
     Form(values): Form<Fields>,
 ) -> Response {
-    let client = match parse_client(&client) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let Ok(client) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
     let result = match parse_goal(&values) {
         Ok(fields) => service::create_goal(&state, &actor.actor, client, fields).await.map(|_| ()),
         Err(e) => Err(e.into()),
@@ -271,10 +266,7 @@ pub async fn set_brand_voice(
     Path(client): Path<String>,
     Form(values): Form<Fields>,
 ) -> Response {
-    let client = match parse_client(&client) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let Ok(client) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
     let result = match parse_voice(&values) {
         Ok(voice) => service::set_brand_voice(&state, &actor.actor, client, voice).await.map(|_| ()),
         Err(e) => Err(e.into()),
