@@ -36,7 +36,9 @@ impl PostStatus {
             "idea" => Ok(PostStatus::Idea),
             "draft" => Ok(PostStatus::Draft),
             "template" => Ok(PostStatus::Template),
-            other => Err(Invalid::field("status", format!("'{other}' is not a post status; use idea, draft or template"))),
+            other => {
+                Err(Invalid::field("status", format!("'{other}' is not a post status; use idea, draft or template")))
+            }
         }
     }
 }
@@ -205,7 +207,10 @@ impl PostDraft {
         for (i, v) in self.variants.iter().enumerate() {
             let at = |field: &str| format!("variants[{i}].{field}");
             if seen.contains(&v.network) {
-                check.fail(Invalid::field(format!("variants[{i}].network"), format!("{} appears twice; a post has one variant per network", v.network)));
+                check.fail(Invalid::field(
+                    format!("variants[{i}].network"),
+                    format!("{} appears twice; a post has one variant per network", v.network),
+                ));
             }
             seen.push(v.network);
             check.check(bounded_text(&at("text"), &v.text, 0, MAX_TEXT_CHARS));
@@ -233,7 +238,11 @@ fn check_link(field: &str, link: &str) -> Result<(), Invalid> {
         && link.len() <= 2048
         && !link.chars().any(char::is_whitespace)
         && link.split("://").nth(1).is_some_and(|rest| rest.split('/').next().is_some_and(|host| host.contains('.')));
-    if ok { Ok(()) } else { Err(Invalid::field(field, format!("'{link}' is not a web address such as https://example.com/page"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::field(field, format!("'{link}' is not a web address such as https://example.com/page")))
+    }
 }
 
 /// The longest title a post may have, in characters.

@@ -1,9 +1,9 @@
 //! The PostgreSQL implementation of the storage traits, for installations that outgrow SQLite or run several
 //! `chorus serve` processes against one database.
 //!
-//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`);
-//! `rows` turns rows back into domain values and `error` turns sqlx errors into [`StoreError`]s. Queries are
-//! built at run time (no `query!` macros), so building Chorus never needs a database.
+//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`,
+//! `posts`); `rows` turns rows back into domain values and `error` turns sqlx errors into [`StoreError`]s.
+//! Queries are built at run time (no `query!` macros), so building Chorus never needs a database.
 
 mod auth;
 mod clients;
@@ -12,6 +12,7 @@ mod jobs;
 mod listener;
 mod organizations;
 mod people;
+mod posts;
 mod rows;
 mod strategy;
 

@@ -6,8 +6,9 @@ use std::fmt::Display;
 
 use chorus_domain::{
     ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
-    GoalMetric, GoalPeriod, InvitationId, JobId, Organization, OrganizationId, OrganizationName, Person, PersonId,
-    PersonName, Pillar, PillarId, PillarName, Role, TimeZone, TokenScope,
+    GoalMetric, GoalPeriod, InvitationId, JobId, Network, Organization, OrganizationId, OrganizationName, Person,
+    PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision, PostStatus, Role, TimeZone,
+    TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, StoreError, StoreResult};
 use sqlx::postgres::{PgRow, Postgres};
@@ -40,6 +41,13 @@ pub(crate) const PILLAR_COLUMNS: &str =
 
 pub(crate) const GOAL_COLUMNS: &str =
     "id, organization_id, client_id, metric, target, period, note, created_at, updated_at";
+
+pub(crate) const POST_COLUMNS: &str = "id, organization_id, client_id, status, title, base_text, pillar_id, sponsored, \
+     revision, created_by, updated_by, created_at, updated_at";
+
+pub(crate) const VARIANT_COLUMNS: &str = "id, post_id, network, text, link, first_comment, thread, options";
+
+pub(crate) const REVISION_COLUMNS: &str = "post_id, organization_id, revision, changed_by, changed_at, snapshot";
 
 pub(crate) fn organization(row: &PgRow) -> StoreResult<Organization> {
     Ok(Organization {
@@ -155,6 +163,64 @@ pub(crate) fn goal(row: &PgRow) -> StoreResult<Goal> {
         note: get(row, "note")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// A post from a row with [`POST_COLUMNS`], with `variants` read separately, in their order.
+pub(crate) fn post(row: &PgRow, variants: Vec<Variant>) -> StoreResult<Post> {
+    let revision = count(row, "posts.revision")?;
+    if revision == 0 {
+        return Err(StoreError::Corrupt("posts.revision holds 0".to_string()));
+    }
+    Ok(Post {
+        id: PostId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        client_id: ClientId::from_uuid(get(row, "client_id")?),
+        status: parse(row, "posts.status", PostStatus::parse)?,
+        title: get(row, "title")?,
+        base_text: get(row, "base_text")?,
+        pillar_id: get::<Option<Uuid>>(row, "pillar_id")?.map(PillarId::from_uuid),
+        sponsored: get(row, "sponsored")?,
+        variants,
+        revision,
+        created_by: PersonId::from_uuid(get(row, "created_by")?),
+        updated_by: PersonId::from_uuid(get(row, "updated_by")?),
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// The post a variant belongs to, and the variant, from a row with [`VARIANT_COLUMNS`].
+pub(crate) fn variant(row: &PgRow) -> StoreResult<(Uuid, Variant)> {
+    let variant = Variant {
+        id: VariantId::from_uuid(get(row, "id")?),
+        network: parse(row, "variants.network", str::parse::<Network>)?,
+        text: get(row, "text")?,
+        link: get(row, "link")?,
+        first_comment: get(row, "first_comment")?,
+        thread: json(row, "variants.thread")?,
+        options: json(row, "variants.options")?,
+    };
+    Ok((get(row, "post_id")?, variant))
+}
+
+/// A saved state of a post from a row with [`REVISION_COLUMNS`].
+pub(crate) fn revision(row: &PgRow) -> StoreResult<PostRevision> {
+    let revision = count(row, "post_revisions.revision")?;
+    let mut post: Post = json(row, "post_revisions.snapshot")?;
+    let post_id: Uuid = get(row, "post_id")?;
+    if post.id.as_uuid() != post_id || post.revision != revision {
+        return Err(StoreError::Corrupt(format!(
+            "post_revisions.snapshot of revision {revision} of post {post_id} is of another post or revision"
+        )));
+    }
+    // The organization is not part of the JSON form of a post.
+    post.organization_id = OrganizationId::from_uuid(get(row, "organization_id")?);
+    Ok(PostRevision {
+        revision,
+        changed_by: PersonId::from_uuid(get(row, "changed_by")?),
+        changed_at: get(row, "changed_at")?,
+        post,
     })
 }
 

@@ -451,11 +451,15 @@ mod tests {
             ("UPDATE variants SET network = 'myspace' WHERE post_id = ?", false),
             ("UPDATE variants SET network = 'x', thread = '{}' WHERE post_id = ?", false),
             ("UPDATE variants SET thread = '[]', options = '[1]' WHERE post_id = ?", false),
-            ("UPDATE variants SET options = '{}' WHERE post_id = ?; UPDATE posts SET revision = 0 WHERE id = ?", false),
-            ("UPDATE posts SET revision = 1 WHERE id = ?; UPDATE post_revisions SET snapshot = '{}' WHERE post_id = ?", true),
+            (
+                "UPDATE variants SET options = '{}' WHERE post_id = ?; \
+                 UPDATE post_revisions SET snapshot = json_set(snapshot, '$.revision', 7) WHERE post_id = ?",
+                true,
+            ),
+            ("UPDATE post_revisions SET snapshot = '{}' WHERE post_id = ?", true),
         ] {
             for statement in sql.split("; ") {
-                sqlx::query(statement).bind(post.id.as_uuid()).execute(&store.pool).await.unwrap();
+                sqlx::query(statement.trim()).bind(post.id.as_uuid()).execute(&store.pool).await.unwrap();
             }
             let result = if read_revisions {
                 store.post_revisions(org.id, post.id).await.map(|_| ())

@@ -436,7 +436,12 @@ impl RevisionRow {
         }
         // The organization is not part of the JSON form of a post.
         post.organization_id = OrganizationId::from_uuid(self.organization_id);
-        Ok(PostRevision { revision, changed_by: PersonId::from_uuid(self.changed_by), changed_at: self.changed_at, post })
+        Ok(PostRevision {
+            revision,
+            changed_by: PersonId::from_uuid(self.changed_by),
+            changed_at: self.changed_at,
+            post,
+        })
     }
 }
 

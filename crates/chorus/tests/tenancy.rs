@@ -20,6 +20,7 @@ struct ClientB {
     token: ApiToken,
     pillar: chorus_domain::Pillar,
     goal: chorus_domain::Goal,
+    post: chorus_domain::Post,
 }
 
 impl ClientB {
@@ -31,7 +32,11 @@ impl ClientB {
             self.token.id.to_string(),
             self.pillar.id.to_string(),
             self.goal.id.to_string(),
+            self.post.id.to_string(),
         ]
+        .into_iter()
+        .chain(self.post.variants.iter().map(|v| v.id.to_string()))
+        .collect()
     }
 
     fn object_for(&self, parameter: &str) -> String {
@@ -42,6 +47,7 @@ impl ClientB {
             "token_id" => self.token.id.to_string(),
             "pillar_id" => self.pillar.id.to_string(),
             "goal_id" => self.goal.id.to_string(),
+            "post_id" => self.post.id.to_string(),
             other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
         }
     }
@@ -64,11 +70,35 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     app.store.create_invitation(&invitation, b"secret-of-ben").await.unwrap();
     app.token_for(&user.person, TokenScope::Write).await;
     let token = app.store.list_api_tokens(org.id, user.person.id).await.unwrap().remove(0);
-    let pillar = app.store.create_pillar(org.id, client.id, &serde_json::from_value(json!({"name": "Bravo pillar", "colour": "#112233", "target_share": 40})).unwrap()).await.unwrap();
-    let goal = app.store.create_goal(org.id, client.id, &serde_json::from_value(json!({"metric": "reach", "target": 1000.0, "period": "month"})).unwrap()).await.unwrap();
+    let pillar = app
+        .store
+        .create_pillar(
+            org.id,
+            client.id,
+            &serde_json::from_value(json!({"name": "Bravo pillar", "colour": "#112233", "target_share": 40})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let goal = app
+        .store
+        .create_goal(
+            org.id,
+            client.id,
+            &serde_json::from_value(json!({"metric": "reach", "target": 1000.0, "period": "month"})).unwrap(),
+        )
+        .await
+        .unwrap();
     let voice = serde_json::from_value(json!({"banned_words": ["bravo-secret"]})).unwrap();
     app.store.set_brand_voice(org.id, client.id, &voice).await.unwrap();
-    ClientB { client, user, invitation, token, pillar, goal }
+    let draft = serde_json::from_value(json!({
+        "title": "Bravo launch",
+        "base_text": "bravo-secret text",
+        "pillar_id": pillar.id,
+        "variants": [{"network": "x", "text": "bravo-secret"}, {"network": "instagram", "text": "bravo"}]
+    }))
+    .unwrap();
+    let post = app.store.create_post(org.id, client.id, &draft, owner.person.id).await.unwrap();
+    ClientB { client, user, invitation, token, pillar, goal, post }
 }
 
 /// A body that would take over B's objects if any handler accepted it.
@@ -88,6 +118,11 @@ fn hostile_body(b: &ClientB) -> Value {
         "period": "month",
         "banned_words": ["hijacked"],
         "text": "Taken over",
+        "title": "Taken over",
+        "base_text": "Taken over",
+        "sponsored": true,
+        "variants": [{"network": "x", "text": "Taken over"}],
+        "revision": b.post.revision,
     })
 }
 
@@ -167,6 +202,11 @@ async fn walk_every_route(backend: Backend) {
     assert_eq!(app.store.list_pillars(org.id, b.client.id).await.unwrap(), vec![b.pillar.clone()]);
     assert_eq!(app.store.list_goals(org.id, b.client.id).await.unwrap(), vec![b.goal.clone()]);
     assert_eq!(app.store.brand_voice(org.id, b.client.id).await.unwrap().banned_words, ["bravo-secret"]);
+    assert_eq!(app.store.post(org.id, b.post.id).await.unwrap(), b.post, "B's post is unchanged");
+    assert_eq!(app.store.post_revisions(org.id, b.post.id).await.unwrap().len(), 1, "and was never saved again");
+    let b_posts = chorus_store::PostQuery { access: only(&[b.client.id]), client: None, status: None, search: None };
+    let b_posts = app.store.list_posts(org.id, &b_posts, &Default::default()).await.unwrap();
+    assert_eq!(b_posts.items, std::slice::from_ref(&b.post), "no post was planted in B or copied from it");
     // B's own user still works: the walk did not lock B out either.
     assert_eq!(app.api(Method::GET, "/me", &b.user.token).send().await.unwrap().status(), StatusCode::OK);
 }
@@ -185,12 +225,19 @@ async fn people_of_client_a_reach_nothing_of_client_b_on_postgres() {
 async fn organizations_are_isolated_from_each_other() {
     let app = spawn_app_on(Backend::Sqlite).await;
     let (_, owner_1) = app.organization("Northwind").await;
-    let (org_2, _) = app.organization("Southwind").await;
+    let (org_2, owner_2) = app.organization("Southwind").await;
     let theirs = app.client(&org_2, "Their client").await;
+    let draft = serde_json::from_value(json!({"title": "Theirs", "variants": [{"network": "x", "text": "Theirs"}]}));
+    let their_post = app.store.create_post(org_2.id, theirs.id, &draft.unwrap(), owner_2.person.id).await.unwrap();
     for (method, path) in [
         (Method::GET, format!("/clients/{}", theirs.id)),
         (Method::PATCH, format!("/clients/{}", theirs.id)),
         (Method::POST, format!("/clients/{}/archive", theirs.id)),
+        (Method::POST, format!("/clients/{}/posts", theirs.id)),
+        (Method::GET, format!("/posts/{}", their_post.id)),
+        (Method::PUT, format!("/posts/{}", their_post.id)),
+        (Method::POST, format!("/posts/{}/duplicate", their_post.id)),
+        (Method::DELETE, format!("/posts/{}", their_post.id)),
     ] {
         let r = app.api(method.clone(), &path, &owner_1.token).json(&json!({"name": "Mine now"})).send().await.unwrap();
         assert_eq!(
@@ -201,4 +248,7 @@ async fn organizations_are_isolated_from_each_other() {
     }
     let list: Value = app.api(Method::GET, "/clients", &owner_1.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["items"], json!([]));
+    let list: Value = app.api(Method::GET, "/posts", &owner_1.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"], json!([]));
+    assert_eq!(app.store.post(org_2.id, their_post.id).await.unwrap(), their_post);
 }

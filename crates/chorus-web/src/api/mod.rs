@@ -4,6 +4,7 @@
 mod clients;
 mod me;
 mod people;
+mod posts;
 mod strategy;
 mod tokens;
 
@@ -31,6 +32,7 @@ use crate::AppState;
         (name = "me", description = "The caller and their organization"),
         (name = "clients", description = "The brands the organization manages"),
         (name = "strategy", description = "A client's content pillars, goals and brand voice"),
+        (name = "posts", description = "Posts: one idea per client, with a variant per network, its history and its checks"),
         (name = "people", description = "The team, client users and invitations"),
         (name = "tokens", description = "Personal API tokens"),
     )
@@ -70,6 +72,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(strategy::update_goal, strategy::delete_goal))
         .routes(routes!(strategy::brand_voice, strategy::set_brand_voice))
         .routes(routes!(strategy::check_voice))
+        .routes(routes!(posts::list))
+        .routes(routes!(posts::create))
+        .routes(routes!(posts::check_draft))
+        .routes(routes!(posts::get, posts::update, posts::delete))
+        .routes(routes!(posts::duplicate))
+        .routes(routes!(posts::revisions))
+        .routes(routes!(posts::check))
         .routes(routes!(people::list))
         .routes(routes!(people::get, people::update))
         .routes(routes!(people::list_invitations, people::invite))

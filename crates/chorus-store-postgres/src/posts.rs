@@ -1,0 +1,512 @@
+//! Posts: one idea for a client, its variants per network, and every saved state of it.
+//!
+//! A post and its variants are written together in one transaction. The client and pillar a post refers to are
+//! read `FOR KEY SHARE`, so they cannot be deleted before the transaction ends; an update reads the post
+//! `FOR UPDATE`, so two saves of one post run one after the other and the second sees the first's revision.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chorus_domain::{
+    ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId, Post, PostDraft,
+    PostId, PostRevision, PostStatus, Variant, VariantId,
+};
+use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use sqlx::postgres::PgConnection;
+use sqlx::{Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::error::db_error;
+use crate::rows::{self, POST_COLUMNS, REVISION_COLUMNS, VARIANT_COLUMNS, client_uuids};
+use crate::{PgStore, now};
+
+/// What a search looks in: the title and base text, lower-cased as [`contains_pattern`] lower-cases the search
+/// (PostgreSQL's `lower()` depends on the database's locale). The separator cannot be typed into a title, so no
+/// match spans both.
+fn search_key(title: &str, base_text: &str) -> String {
+    format!("{}\u{1f}{}", title.to_lowercase(), base_text.to_lowercase())
+}
+
+/// A `LIKE` pattern matching `search` anywhere, with the wildcards a person might type taken literally.
+fn contains_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn encoding(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
+    move |e| StoreError::Other(format!("cannot encode {what}: {e}"))
+}
+
+fn revision_taken(now: u32) -> StoreError {
+    StoreError::Conflict {
+        field: "revision",
+        message: format!(
+            "someone else saved this post since you opened it (now revision {now}); reload to see their changes"
+        ),
+    }
+}
+
+/// A revision or position as the `integer` columns hold it.
+fn int(value: impl TryInto<i32>) -> StoreResult<i32> {
+    value.try_into().map_err(|_| StoreError::Other("a number is too large to store".to_string()))
+}
+
+/// The draft's variants in order; a network the post already had keeps its variant's id.
+fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Variant> {
+    draft
+        .variants
+        .iter()
+        .map(|v| Variant {
+            id: keep.get(&v.network).copied().unwrap_or_else(VariantId::new),
+            network: v.network,
+            text: v.text.clone(),
+            link: v.link.clone(),
+            first_comment: v.first_comment.clone(),
+            thread: v.thread.clone(),
+            options: v.options.clone(),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl PostStore for PgStore {
+    async fn create_post(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        draft: &PostDraft,
+        by: PersonId,
+    ) -> StoreResult<Post> {
+        let at = now();
+        let post = Post {
+            id: PostId::new(),
+            organization_id: org,
+            client_id: client,
+            status: draft.status,
+            title: draft.title.clone(),
+            base_text: draft.base_text.clone(),
+            pillar_id: draft.pillar_id,
+            sponsored: draft.sponsored,
+            variants: variants_of(draft, &HashMap::new()),
+            revision: 1,
+            created_by: by,
+            updated_by: by,
+            created_at: at,
+            updated_at: at,
+        };
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        client_in(&mut tx, org, client).await?;
+        pillar_of(&mut tx, org, client, post.pillar_id).await?;
+        insert_post(&mut tx, &post).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(post)
+    }
+
+    async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        fetch_post(&mut conn, org, id, false).await
+    }
+
+    async fn list_posts(&self, org: OrganizationId, query: &PostQuery, page: &PageRequest) -> StoreResult<Page<Post>> {
+        if matches!(&query.access, ClientAccess::Only(ids) if ids.is_empty()) {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let mut sql =
+            QueryBuilder::<Postgres>::new(format!("SELECT {POST_COLUMNS} FROM posts WHERE organization_id = "));
+        sql.push_bind(org.as_uuid());
+        if let ClientAccess::Only(ids) = &query.access {
+            sql.push(" AND client_id = ANY(");
+            sql.push_bind(client_uuids(ids));
+            sql.push(")");
+        }
+        if let Some(client) = query.client {
+            sql.push(" AND client_id = ");
+            sql.push_bind(client.as_uuid());
+        }
+        if let Some(status) = query.status {
+            sql.push(" AND status = ");
+            sql.push_bind(status.as_str());
+        }
+        if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND search_key LIKE ");
+            sql.push_bind(contains_pattern(search));
+            sql.push(" ESCAPE '\\'");
+        }
+        // Newest first: ids are UUIDv7, which compare in time order.
+        if let Some(after) = &page.after {
+            sql.push(" AND id < ");
+            sql.push_bind(after.id);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ");
+        sql.push_bind(i64::from(page.limit) + 1);
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let rows = sql.build().fetch_all(&mut *conn).await.map_err(db_error)?;
+        let ids = rows.iter().map(|row| rows::get::<Uuid>(row, "id")).collect::<StoreResult<Vec<_>>>()?;
+        let mut variants = fetch_variants(&mut conn, org, &ids).await?;
+        let posts = rows
+            .iter()
+            .zip(&ids)
+            .map(|(row, id)| rows::post(row, variants.remove(id).unwrap_or_default()))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(posts, page.limit, |p| Cursor { key: String::new(), id: p.id.as_uuid() }))
+    }
+
+    async fn update_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        draft: &PostDraft,
+        by: PersonId,
+        expected_revision: Option<u32>,
+    ) -> StoreResult<Post> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        // Locked until the end of the transaction: a concurrent save waits here and then reads this one's revision.
+        let current = fetch_post(&mut tx, org, id, true).await?;
+        if expected_revision.is_some_and(|expected| expected != current.revision) {
+            return Err(revision_taken(current.revision));
+        }
+        pillar_of(&mut tx, org, current.client_id, draft.pillar_id).await?;
+        let keep: HashMap<Network, VariantId> = current.variants.iter().map(|v| (v.network, v.id)).collect();
+        let revision = current
+            .revision
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Other(format!("post {id} has run out of revision numbers")))?;
+        let post = Post {
+            status: draft.status,
+            title: draft.title.clone(),
+            base_text: draft.base_text.clone(),
+            pillar_id: draft.pillar_id,
+            sponsored: draft.sponsored,
+            variants: variants_of(draft, &keep),
+            revision,
+            updated_by: by,
+            updated_at: now(),
+            ..current
+        };
+        sqlx::query(
+            "UPDATE posts SET status = $3, title = $4, base_text = $5, search_key = $6, pillar_id = $7, \
+             sponsored = $8, revision = $9, updated_by = $10, updated_at = $11 \
+             WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(org.as_uuid())
+        .bind(id.as_uuid())
+        .bind(post.status.as_str())
+        .bind(post.title.as_str())
+        .bind(post.base_text.as_str())
+        .bind(search_key(&post.title, &post.base_text))
+        .bind(post.pillar_id.map(|p| p.as_uuid()))
+        .bind(post.sponsored)
+        .bind(int(post.revision)?)
+        .bind(by.as_uuid())
+        .bind(post.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query("DELETE FROM variants WHERE organization_id = $1 AND post_id = $2")
+            .bind(org.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        insert_variants(&mut tx, &post).await?;
+        insert_revision(&mut tx, &post).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(post)
+    }
+
+    async fn delete_post(&self, org: OrganizationId, id: PostId) -> StoreResult<()> {
+        // Variants and revisions go with it (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM posts WHERE organization_id = $1 AND id = $2")
+            .bind(org.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound("post"));
+        }
+        Ok(())
+    }
+
+    async fn duplicate_post(
+        &self,
+        org: OrganizationId,
+        id: PostId,
+        by: PersonId,
+        status: PostStatus,
+    ) -> StoreResult<Post> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let original = fetch_post(&mut tx, org, id, false).await?;
+        // The client and pillar stay until the copy is written (a pillar deleted meanwhile fails the copy).
+        client_in(&mut tx, org, original.client_id).await?;
+        pillar_of(&mut tx, org, original.client_id, original.pillar_id).await?;
+        let at = now();
+        let post = Post {
+            id: PostId::new(),
+            status,
+            title: original.copy_title(status),
+            variants: original.variants.iter().map(|v| Variant { id: VariantId::new(), ..v.clone() }).collect(),
+            revision: 1,
+            created_by: by,
+            updated_by: by,
+            created_at: at,
+            updated_at: at,
+            ..original
+        };
+        insert_post(&mut tx, &post).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(post)
+    }
+
+    async fn post_revisions(&self, org: OrganizationId, id: PostId) -> StoreResult<Vec<PostRevision>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REVISION_COLUMNS} FROM post_revisions WHERE organization_id = $1 AND post_id = $2 \
+             ORDER BY revision DESC"
+        ))
+        .bind(org.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        // Every post has at least its first revision.
+        if rows.is_empty() {
+            return Err(StoreError::NotFound("post"));
+        }
+        rows.iter().map(rows::revision).collect()
+    }
+}
+
+/// Fails with `NotFound("client")` unless the client exists in the organization; keeps it until the transaction
+/// ends.
+async fn client_in(conn: &mut PgConnection, org: OrganizationId, client: ClientId) -> StoreResult<()> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM clients WHERE organization_id = $1 AND id = $2 FOR KEY SHARE")
+            .bind(org.as_uuid())
+            .bind(client.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound("client"))
+}
+
+/// Fails with `NotFound("pillar")` unless `pillar` (when given) is one of the client's; keeps it until the
+/// transaction ends.
+async fn pillar_of(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+    client: ClientId,
+    pillar: Option<PillarId>,
+) -> StoreResult<()> {
+    let Some(pillar) = pillar else { return Ok(()) };
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM pillars WHERE organization_id = $1 AND client_id = $2 AND id = $3 FOR KEY SHARE",
+    )
+    .bind(org.as_uuid())
+    .bind(client.as_uuid())
+    .bind(pillar.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound("pillar"))
+}
+
+/// The post with its variants; `for_update` locks its row until the transaction ends.
+async fn fetch_post(conn: &mut PgConnection, org: OrganizationId, id: PostId, for_update: bool) -> StoreResult<Post> {
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(&format!("SELECT {POST_COLUMNS} FROM posts WHERE organization_id = $1 AND id = $2{lock}"))
+        .bind(org.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(StoreError::NotFound("post"))?;
+    let mut variants = fetch_variants(conn, org, &[id.as_uuid()]).await?;
+    rows::post(&row, variants.remove(&id.as_uuid()).unwrap_or_default())
+}
+
+/// The variants of these posts, by post, each post's in order.
+async fn fetch_variants(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+    posts: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<Variant>>> {
+    let mut by_post: HashMap<Uuid, Vec<Variant>> = HashMap::new();
+    if posts.is_empty() {
+        return Ok(by_post);
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {VARIANT_COLUMNS} FROM variants WHERE organization_id = $1 AND post_id = ANY($2) \
+         ORDER BY post_id, position"
+    ))
+    .bind(org.as_uuid())
+    .bind(posts)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    for row in &rows {
+        let (post, variant) = rows::variant(row)?;
+        by_post.entry(post).or_default().push(variant);
+    }
+    Ok(by_post)
+}
+
+/// Inserts a new post with its variants and its first revision.
+async fn insert_post(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
+         sponsored, revision, created_by, updated_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(post.id.as_uuid())
+    .bind(post.organization_id.as_uuid())
+    .bind(post.client_id.as_uuid())
+    .bind(post.status.as_str())
+    .bind(post.title.as_str())
+    .bind(post.base_text.as_str())
+    .bind(search_key(&post.title, &post.base_text))
+    .bind(post.pillar_id.map(|p| p.as_uuid()))
+    .bind(post.sponsored)
+    .bind(int(post.revision)?)
+    .bind(post.created_by.as_uuid())
+    .bind(post.updated_by.as_uuid())
+    .bind(post.created_at)
+    .bind(post.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    insert_variants(conn, post).await?;
+    insert_revision(conn, post).await
+}
+
+async fn insert_variants(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
+    for (position, v) in post.variants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO variants (id, post_id, organization_id, network, position, text, link, first_comment, \
+             thread, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(v.id.as_uuid())
+        .bind(post.id.as_uuid())
+        .bind(post.organization_id.as_uuid())
+        .bind(v.network.as_str())
+        .bind(int(position)?)
+        .bind(v.text.as_str())
+        .bind(v.link.as_str())
+        .bind(v.first_comment.as_str())
+        .bind(serde_json::to_value(&v.thread).map_err(encoding("thread"))?)
+        .bind(serde_json::to_value(&v.options).map_err(encoding("variant options"))?)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Records `post` as its revision, saved by its `updated_by` at its `updated_at`.
+async fn insert_revision(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(post.id.as_uuid())
+    .bind(post.organization_id.as_uuid())
+    .bind(int(post.revision)?)
+    .bind(post.updated_by.as_uuid())
+    .bind(post.updated_at)
+    .bind(serde_json::to_value(post).map_err(encoding("post"))?)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chorus_domain::{
+        BrandNotes, ClientName, Email, NewClient, OfficeHours, OrganizationName, PersonName, Role, TimeZone,
+        VariantDraft, VariantOptions,
+    };
+    use chorus_store::{ClientStore, NewPerson, OrganizationStore};
+
+    use super::*;
+
+    #[test]
+    fn search_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("100%_\\"), "%100\\%\\_\\\\%");
+        assert_eq!(search_key("CAFÉ Launch", "Ünïcödé"), "café launch\u{1f}ünïcödé");
+    }
+
+    #[tokio::test]
+    async fn values_chorus_would_never_write_are_corrupt() {
+        let store = PgStore::connect(&chorus_testkit::postgres::fresh_database().await).await.unwrap();
+        let owner = NewPerson {
+            email: Email::parse("owner@example.com").unwrap(),
+            name: PersonName::parse("Owner").unwrap(),
+            role: Role::Owner,
+            client_access: ClientAccess::All,
+            password_hash: None,
+        };
+        let (org, owner) = store.create_organization(&OrganizationName::parse("Acme").unwrap(), owner).await.unwrap();
+        let new = NewClient {
+            name: ClientName::parse("Client").unwrap(),
+            time_zone: TimeZone::UTC,
+            office_hours: OfficeHours::default(),
+            brand_notes: BrandNotes::default(),
+        };
+        let client = store.create_client(org.id, new, None).await.unwrap().id;
+        let draft = PostDraft {
+            status: PostStatus::Draft,
+            title: "T".into(),
+            base_text: "B".into(),
+            pillar_id: None,
+            sponsored: false,
+            variants: vec![VariantDraft {
+                network: Network::X,
+                text: "x".into(),
+                link: String::new(),
+                first_comment: String::new(),
+                thread: vec![],
+                options: VariantOptions::default(),
+            }],
+        };
+        let post = store.create_post(org.id, client, &draft, owner.id).await.unwrap();
+
+        for (sql, read_revisions) in [
+            ("UPDATE variants SET network = 'myspace' WHERE post_id = $1", false),
+            ("UPDATE variants SET network = 'x', thread = '{}' WHERE post_id = $1", false),
+            ("UPDATE variants SET thread = '[]', options = '[1]' WHERE post_id = $1", false),
+            (
+                "UPDATE variants SET options = '{}' WHERE post_id = $1; \
+                 ALTER TABLE posts DROP CONSTRAINT posts_status_check; \
+                 UPDATE posts SET status = 'published' WHERE id = $1",
+                false,
+            ),
+            (
+                "UPDATE posts SET status = 'draft' WHERE id = $1; \
+                 UPDATE post_revisions SET snapshot = jsonb_set(snapshot, '{revision}', '7') WHERE post_id = $1",
+                true,
+            ),
+            ("UPDATE post_revisions SET snapshot = '{}' WHERE post_id = $1", true),
+        ] {
+            for statement in sql.split("; ") {
+                let query = sqlx::query(statement.trim());
+                let query = if statement.contains("$1") { query.bind(post.id.as_uuid()) } else { query };
+                query.execute(&store.pool).await.unwrap();
+            }
+            let result = if read_revisions {
+                store.post_revisions(org.id, post.id).await.map(|_| ())
+            } else {
+                store.post(org.id, post.id).await.map(|_| ())
+            };
+            assert!(matches!(result, Err(StoreError::Corrupt(_))), "after {sql}: {result:?}");
+        }
+        assert_eq!(store.post(org.id, post.id).await.unwrap().variants[0].options, VariantOptions::default());
+    }
+}
