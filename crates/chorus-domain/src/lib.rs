@@ -17,12 +17,16 @@ pub mod validation;
 pub use chorus_text::networks::Network;
 
 pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZone};
-pub use ids::{ApiTokenId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId, PostId, VariantId};
+pub use ids::{
+    ApiTokenId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId, PostId, VariantId,
+};
 pub use office_hours::{OfficeHours, TimeRange};
 pub use organization::{Organization, OrganizationName};
 pub use page::{Cursor, Page, PageRequest};
 pub use permissions::{Action, Actor, Denied, TokenScope, authorize};
-pub use post::{Post, PostDraft, PostRevision, PostStatus, Variant, VariantDraft, VariantOptions};
-pub use strategy::{BrandVoice, Colour, Goal, GoalFields, GoalMetric, GoalPeriod, Pillar, PillarFields, PillarName, VoiceIssue};
 pub use person::{ClientAccess, Email, Password, Person, PersonName, Role};
+pub use post::{Post, PostDraft, PostRevision, PostStatus, Variant, VariantDraft, VariantOptions};
+pub use strategy::{
+    BrandVoice, Colour, Goal, GoalFields, GoalMetric, GoalPeriod, Pillar, PillarFields, PillarName, VoiceIssue,
+};
 pub use validation::{FieldError, Invalid};

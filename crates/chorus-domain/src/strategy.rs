@@ -25,7 +25,11 @@ impl Colour {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim().to_ascii_lowercase();
         let valid = text.len() == 7 && text.starts_with('#') && text[1..].chars().all(|c| c.is_ascii_hexdigit());
-        if valid { Ok(Self(text)) } else { Err(Invalid::field("colour", format!("'{}' is not a colour such as #3a3fd4", raw.trim()))) }
+        if valid {
+            Ok(Self(text))
+        } else {
+            Err(Invalid::field("colour", format!("'{}' is not a colour such as #3a3fd4", raw.trim())))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -95,7 +99,9 @@ pub fn check_pillar_mix(shares: impl IntoIterator<Item = u8>) -> Result<(), Inva
     if total > 100 {
         return Err(Invalid::field(
             "target_share",
-            format!("the pillars' shares would add up to {total}%; lower this or another pillar's share to reach at most 100%"),
+            format!(
+                "the pillars' shares would add up to {total}%; lower this or another pillar's share to reach at most 100%"
+            ),
         ));
     }
     Ok(())
@@ -153,7 +159,14 @@ impl GoalMetric {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Self::ALL.into_iter().find(|m| m.as_str() == raw.trim()).ok_or_else(|| {
-            Invalid::field("metric", format!("'{}' is not a goal metric; use one of {}", raw.trim(), Self::ALL.map(|m| m.as_str()).join(", ")))
+            Invalid::field(
+                "metric",
+                format!(
+                    "'{}' is not a goal metric; use one of {}",
+                    raw.trim(),
+                    Self::ALL.map(|m| m.as_str()).join(", ")
+                ),
+            )
         })
     }
 }
@@ -179,10 +192,9 @@ impl GoalPeriod {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str() == raw.trim())
-            .ok_or_else(|| Invalid::field("period", format!("'{}' is not a period; use month, quarter or year", raw.trim())))
+        Self::ALL.into_iter().find(|p| p.as_str() == raw.trim()).ok_or_else(|| {
+            Invalid::field("period", format!("'{}' is not a period; use month, quarter or year", raw.trim()))
+        })
     }
 }
 
@@ -403,7 +415,10 @@ mod tests {
     fn voice_is_normalized() {
         let v = BrandVoice {
             banned_words: vec!["  cheap ".into(), "".into()],
-            hashtag_groups: vec![HashtagGroup { name: " Launch ".into(), hashtags: vec!["coffee".into(), "#new".into()] }],
+            hashtag_groups: vec![HashtagGroup {
+                name: " Launch ".into(),
+                hashtags: vec!["coffee".into(), "#new".into()],
+            }],
             ..Default::default()
         }
         .normalized()
@@ -418,9 +433,15 @@ mod tests {
         assert!(check_pillar_mix([40, 30, 30]).is_ok());
         let err = check_pillar_mix([60, 50]).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("110%"), "{err}");
-        let goal = GoalFields { metric: GoalMetric::EngagementRate, target: 120.0, period: GoalPeriod::Month, note: String::new() };
+        let goal = GoalFields {
+            metric: GoalMetric::EngagementRate,
+            target: 120.0,
+            period: GoalPeriod::Month,
+            note: String::new(),
+        };
         assert!(goal.check().is_err());
-        let goal = GoalFields { metric: GoalMetric::Reach, target: -1.0, period: GoalPeriod::Month, note: String::new() };
+        let goal =
+            GoalFields { metric: GoalMetric::Reach, target: -1.0, period: GoalPeriod::Month, note: String::new() };
         assert_eq!(goal.check().err().map(|e| e.errors[0].field.clone()).as_deref(), Some("target"));
         assert!(Colour::parse("#3A3FD4").is_ok());
         assert!(Colour::parse("blue").is_err());

@@ -69,7 +69,8 @@ async fn goals_and_brand_voice_are_kept_and_checked() {
         .await
         .unwrap();
     assert_eq!(goal.status(), StatusCode::CREATED);
-    let goals: Value = app.api(Method::GET, &format!("{base}/goals"), &editor.token).send().await.unwrap().json().await.unwrap();
+    let goals: Value =
+        app.api(Method::GET, &format!("{base}/goals"), &editor.token).send().await.unwrap().json().await.unwrap();
     assert_eq!(goals[0]["target"], 4.25);
     let impossible = app
         .api(Method::POST, &format!("{base}/goals"), &owner.token)
@@ -163,7 +164,10 @@ async fn the_strategy_page_adds_pillars_and_goals_and_saves_the_voice() {
         .unwrap();
     assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = over.text().await.unwrap();
-    assert!(html.contains("id=\"target_share-error\"") && html.contains("value=\"Offers\""), "the failed form keeps its values");
+    assert!(
+        html.contains("id=\"target_share-error\"") && html.contains("value=\"Offers\""),
+        "the failed form keeps its values"
+    );
 
     let goal = http
         .post(app.url(&format!("/clients/{}/goals", client.id)))

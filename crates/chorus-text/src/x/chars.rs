@@ -144,7 +144,8 @@ pub(crate) fn is_url_valid_unicode_char(c: char) -> bool {
 
 /// `URL_VALID_PRECEDING_CHARS` minus its `^`: a character after which a URL may begin.
 pub(crate) fn is_url_preceding_char(c: char) -> bool {
-    is_directional(c) || !(c.is_ascii_alphanumeric() || matches!(c, '@' | '＠' | '$' | '#' | '＃') || is_invalid_char(c))
+    is_directional(c)
+        || !(c.is_ascii_alphanumeric() || matches!(c, '@' | '＠' | '$' | '#' | '＃') || is_invalid_char(c))
 }
 
 /// `URL_VALID_GENERAL_PATH_CHARS`.
@@ -180,10 +181,7 @@ pub(crate) fn is_url_path_char(c: char) -> bool {
 
 /// `URL_VALID_PATH_ENDING_CHARS` (single characters; a balanced parenthesis group also ends a path).
 pub(crate) fn is_url_path_ending_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, '=' | '_' | '#' | '/' | '-' | '+')
-        || is_latin_accent(c)
-        || is_cyrillic(c)
+    c.is_ascii_alphanumeric() || matches!(c, '=' | '_' | '#' | '/' | '-' | '+') || is_latin_accent(c) || is_cyrillic(c)
 }
 
 /// `URL_VALID_URL_QUERY_CHARS`.
@@ -226,4 +224,3 @@ pub(crate) fn is_url_query_ending_char(c: char) -> bool {
 pub(crate) fn char_at(text: &str, at: usize) -> Option<char> {
     text.get(at..).and_then(|rest| rest.chars().next())
 }
-

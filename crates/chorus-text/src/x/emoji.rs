@@ -68,9 +68,10 @@ mod tests {
         assert_eq!(first_sequence("1\u{20E3}"), Some("1\u{20E3}"));
         assert_eq!(first_sequence("#\u{FE0F}\u{20E3}"), Some("#\u{FE0F}\u{20E3}"));
         assert_eq!(first_sequence("\u{263A}\u{FE0F}"), Some("\u{263A}\u{FE0F}"));
-        assert_eq!(first_sequence("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"), Some(
-            "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"
-        ));
+        assert_eq!(
+            first_sequence("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"),
+            Some("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}")
+        );
     }
 
     #[test]

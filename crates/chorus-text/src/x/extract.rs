@@ -10,7 +10,7 @@ use super::chars::{
     char_at, is_ascii_punct, is_at_sign, is_directional, is_hash_sign, is_hashtag_alnum, is_hashtag_letter,
     is_java_space, is_latin_accent, is_screen_name_char, is_unicode_space,
 };
-use super::url::{FoundUrl, find_urls};
+use super::url::find_urls;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -135,7 +135,9 @@ struct RawMention {
 
 /// The length of `[a-zA-Z0-9_]{1,20}` at `at` (0 if none).
 fn screen_name_len(text: &str, at: usize) -> usize {
-    text.as_bytes().get(at..).map_or(0, |rest| rest.iter().take(20).take_while(|b| is_screen_name_char(char::from(**b))).count())
+    text.as_bytes()
+        .get(at..)
+        .map_or(0, |rest| rest.iter().take(20).take_while(|b| is_screen_name_char(char::from(**b))).count())
 }
 
 /// The mention whose `@` is at `at`, if a screen name follows.
@@ -299,27 +301,43 @@ fn hashtags_in(text: &str) -> Vec<RawHashtag> {
 pub fn extract_hashtags(text: &str) -> Vec<Hashtag<'_>> {
     let raw = hashtags_in(text);
     let urls = if raw.is_empty() { Vec::new() } else { find_urls(text) };
+    let kept = without_overlaps(
+        raw.iter()
+            .map(|hashtag| (hashtag.hash..hashtag.end, true))
+            .chain(urls.iter().map(|url| (url.start..url.end, false))),
+    );
     let mut locator = Locator::new(text);
-    raw.into_iter()
-        .filter(|hashtag| !overlaps_any(hashtag.hash..hashtag.end, &urls))
-        .map(|hashtag| {
-            let tag_start = hashtag.hash + char_at(text, hashtag.hash).map_or(1, char::len_utf8);
-            Hashtag { tag: &text[tag_start..hashtag.end], span: locator.span(hashtag.hash..hashtag.end) }
+    kept.into_iter()
+        .filter(|(_, is_hashtag)| *is_hashtag)
+        .map(|(range, _)| {
+            let tag_start = range.start + char_at(text, range.start).map_or(1, char::len_utf8);
+            Hashtag { tag: &text[tag_start..range.end], span: locator.span(range) }
         })
         .collect()
 }
 
-/// Whether `range` overlaps a URL. twitter-text sorts entities by start and drops any that starts before the
-/// previous kept one ends; a URL never starts inside a hashtag, so this is the same as plain overlap.
-fn overlaps_any(range: Range<usize>, urls: &[FoundUrl]) -> bool {
-    urls.iter().any(|url| url.start < range.end && range.start < url.end)
+/// twitter-text's `removeOverlappingEntities`: sorted by start (stably), an entity that starts before the
+/// previous kept one ends is dropped. So a URL inside a hashtag's text loses to the hashtag (`#tag.com`), and a
+/// hashtag inside a URL (`example.com/#tag`) to the URL.
+fn without_overlaps<T>(entities: impl Iterator<Item = (Range<usize>, T)>) -> Vec<(Range<usize>, T)> {
+    let mut entities: Vec<(Range<usize>, T)> = entities.collect();
+    entities.sort_by_key(|(range, _)| range.start);
+    let mut kept: Vec<(Range<usize>, T)> = Vec::with_capacity(entities.len());
+    for entity in entities {
+        if kept.last().is_some_and(|(previous, _)| previous.end > entity.0.start) {
+            continue;
+        }
+        kept.push(entity);
+    }
+    kept
 }
 
 /// The end of a cashtag symbol at `at`: 1–6 ASCII letters, optionally `.` or `_` and 1–2 letters, followed by
 /// the end of the text, ASCII white space or ASCII punctuation.
 fn cashtag_symbol_end(text: &str, at: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    let letters_from = |from: usize| bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_alphabetic()).count());
+    let letters_from =
+        |from: usize| bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_alphabetic()).count());
     let may_end_before = |end: usize| char_at(text, end).is_none_or(|c| is_java_space(c) || is_ascii_punct(c));
     let letters = letters_from(at);
     if !(1..=6).contains(&letters) {
@@ -350,10 +368,8 @@ pub fn extract_cashtags(text: &str) -> Vec<Cashtag<'_>> {
         let Some(found) = text[pos..].char_indices().find_map(|(offset, c)| {
             let at = pos + offset;
             // `^$`, then white space or a directional mark before `$`.
-            let dollar_at = [
-                (at == 0).then_some(at),
-                (is_unicode_space(c) || is_directional(c)).then_some(at + c.len_utf8()),
-            ];
+            let dollar_at =
+                [(at == 0).then_some(at), (is_unicode_space(c) || is_directional(c)).then_some(at + c.len_utf8())];
             dollar_at.into_iter().flatten().find_map(|dollar| {
                 (text.as_bytes().get(dollar) == Some(&b'$'))
                     .then(|| cashtag_symbol_end(text, dollar + 1))
@@ -394,15 +410,10 @@ pub fn extract_entities(text: &str) -> Vec<Entity<'_>> {
     }));
     entities.extend(extract_mentions_or_lists(text).into_iter().map(Entity::Mention));
     entities.extend(extract_cashtags(text).into_iter().map(Entity::Cashtag));
-    entities.sort_by_key(|entity| entity.span().bytes.start);
-    let mut kept: Vec<Entity<'_>> = Vec::with_capacity(entities.len());
-    for entity in entities {
-        if kept.last().is_some_and(|previous| previous.span().bytes.end > entity.span().bytes.start) {
-            continue;
-        }
-        kept.push(entity);
-    }
-    kept
+    without_overlaps(entities.into_iter().map(|entity| (entity.span().bytes.clone(), entity)))
+        .into_iter()
+        .map(|(_, entity)| entity)
+        .collect()
 }
 
 #[cfg(test)]
@@ -432,6 +443,15 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["url", "hashtag", "mention", "cashtag"]);
+    }
+
+    #[test]
+    fn the_earlier_of_overlapping_hashtag_and_url_wins() {
+        fn tags(text: &str) -> Vec<&str> {
+            extract_hashtags(text).into_iter().map(|hashtag| hashtag.tag).collect()
+        }
+        assert_eq!(tags("#ﾊﾟt.co/"), ["ﾊﾟt"], "the URL t.co/ starts inside the hashtag");
+        assert_eq!(tags("see example.com/#tag"), Vec::<&str>::new(), "the hashtag is inside the URL");
     }
 
     #[test]

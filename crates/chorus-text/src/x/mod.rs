@@ -31,19 +31,22 @@
 //!
 //! # Entities: [`extract_mentions`], [`extract_hashtags`], [`extract_cashtags`], [`extract_urls`], ...
 //!
-//! The extractors follow twitter-text's Java port (the one X's servers use) where its ports differ: a mention
-//! is `@` + 1–20 of `[A-Za-z0-9_]` not preceded by a letter, digit or one of `_!#$%&*@`, and not followed by
-//! `@`, an accented Latin letter or `://`; hashtags take Unicode letters, marks and digits (at least one
-//! letter); cashtags are 1–6 ASCII letters after white space; URLs need a TLD from X's list (`tlds.yml` in the
-//! suite), and a hashtag inside a URL does not count. Each entity has a [`Span`] in bytes (to slice the
-//! string), in code points (twitter-text's `indices`, which the conformance suite checks, and the unit of X's
-//! API) and in UTF-16 code units (the unit of the Java and JavaScript ports).
+//! The extractors follow twitter-text's Java port where its ports differ (the Ruby port agrees with it; the
+//! JavaScript port differs in corners: it ignores a directional mark before `$CASHTAG` or a reply, and it
+//! extracts URLs without protocol through a Unicode domain pattern, so it drops their query and misses
+//! `user_name.example.com`). A mention is `@` + 1–20 of `[A-Za-z0-9_]` not preceded by a letter, digit or one
+//! of `_!#$%&*@`, and not followed by `@`, an accented Latin letter or `://`; hashtags take Unicode letters,
+//! marks and digits (at least one letter); cashtags are 1–6 ASCII letters after white space; URLs need a TLD
+//! from X's list (`tlds.yml` in the suite), and of a hashtag and a URL that overlap, the one that starts first
+//! wins. Each entity has a [`Span`] in bytes (to slice the string), in code points (twitter-text's `indices`,
+//! which the conformance suite checks, and the unit of X's API) and in UTF-16 code units (the unit of the Java
+//! and JavaScript ports).
 //!
 //! # Emoji data
 //!
 //! twitter-text generated its emoji pattern from Unicode's emoji data of its day (Unicode 12). We use the same
-//! kind of data at a newer version (the `emojis` crate), so emoji added since then also count 2 — as X counts
-//! them now.
+//! kind of data at a newer version (the `emojis` crate, Unicode 18), so emoji added since then also count 2 —
+//! as X counts them now.
 
 mod chars;
 mod config;

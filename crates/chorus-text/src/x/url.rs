@@ -25,6 +25,8 @@ use super::chars::{
     is_url_query_ending_char, is_url_valid_char, is_url_valid_unicode_char,
 };
 use super::{punycode, tlds};
+use std::collections::HashMap;
+use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 
 /// twitter-text's `MAX_URL_LENGTH`.
@@ -59,8 +61,9 @@ pub(crate) fn find_urls(text: &str) -> Vec<FoundUrl> {
     if !text.contains('.') {
         return urls;
     }
+    let mut domains = DomainMemo::default();
     let mut pos = 0;
-    while let Some(found) = next_match(text, pos) {
+    while let Some(found) = next_match(text, pos, &mut domains) {
         pos = found.end;
         let has_protocol = found.protocol_end > found.start;
         if !has_protocol && found.preceding.is_some_and(|c| matches!(c, '-' | '_' | '.' | '/')) {
@@ -84,17 +87,17 @@ pub(crate) fn find_urls(text: &str) -> Vec<FoundUrl> {
 }
 
 /// The leftmost match of the URL pattern that starts at or after `pos`.
-fn next_match(text: &str, pos: usize) -> Option<Match> {
+fn next_match(text: &str, pos: usize, domains: &mut DomainMemo) -> Option<Match> {
     for (offset, c) in text.get(pos..)?.char_indices() {
         let at = pos + offset;
         if is_url_preceding_char(c) {
             let start = at + c.len_utf8();
-            if let Some(found) = match_url_at(text, start, Some(c)) {
+            if let Some(found) = match_url_at(text, start, Some(c), domains) {
                 return Some(found);
             }
         }
         if at == 0
-            && let Some(found) = match_url_at(text, 0, None)
+            && let Some(found) = match_url_at(text, 0, None, domains)
         {
             return Some(found);
         }
@@ -103,15 +106,15 @@ fn next_match(text: &str, pos: usize) -> Option<Match> {
 }
 
 /// The URL starting exactly at `start`, if any: with its protocol if it has one, else without.
-fn match_url_at(text: &str, start: usize, preceding: Option<char>) -> Option<Match> {
+fn match_url_at(text: &str, start: usize, preceding: Option<char>, domains: &mut DomainMemo) -> Option<Match> {
     // Fast path: every URL starts with `h` (of the protocol) or a domain character.
     if !char_at(text, start).is_some_and(is_url_valid_char) {
         return None;
     }
-    let with_protocol = protocol_end(text, start).and_then(|protocol_end| {
-        domain_end(text, protocol_end).map(|domain_end| (protocol_end, domain_end))
-    });
-    let (protocol_end, domain_end) = with_protocol.or_else(|| domain_end(text, start).map(|end| (start, end)))?;
+    let with_protocol = protocol_end(text, start)
+        .and_then(|protocol_end| domains.domain_end(text, protocol_end).map(|domain_end| (protocol_end, domain_end)));
+    let (protocol_end, domain_end) =
+        with_protocol.or_else(|| domains.domain_end(text, start).map(|end| (start, end)))?;
     let end = rest_end(text, domain_end);
     Some(Match { preceding, start, protocol_end, domain_end, end })
 }
@@ -132,61 +135,112 @@ fn protocol_end(text: &str, at: usize) -> Option<usize> {
 /// Whether `text[..at]` ends with `http://` or `https://` (any case): twitter-text's `(?<=https?://)`.
 fn follows_protocol(text: &str, at: usize) -> bool {
     let head = &text.as_bytes()[..at];
-    let suffix_ci = |suffix: &[u8]| head.len() >= suffix.len() && head[head.len() - suffix.len()..].eq_ignore_ascii_case(suffix);
+    let suffix_ci =
+        |suffix: &[u8]| head.len() >= suffix.len() && head[head.len() - suffix.len()..].eq_ignore_ascii_case(suffix);
     suffix_ci(b"http://") || suffix_ci(b"https://")
 }
 
-/// The end of the domain (with its TLD) that starts at `at`.
-fn domain_end(text: &str, at: usize) -> Option<usize> {
-    // Sub-domains, as many as possible first, then fewer (the regex backtracks in that order).
-    let mut label_starts = vec![at];
-    let mut cursor = at;
-    while let Some(next) = label_end(text, cursor, true) {
-        label_starts.push(next);
-        cursor = next;
+/// Domains already looked at during one scan of a text.
+///
+/// The regular expression tries as many sub-domains as possible, then one fewer, and so on: from a label, the
+/// domain is the deepest label of its chain of sub-domains at which a domain name and a TLD follow. Chains
+/// from successive labels share their tails, so remembering each label's answer keeps a text of thousands of
+/// dotted labels linear instead of quadratic. Likewise every start inside one run of label characters (say
+/// after each `-` of `a-a-a-…`) shares the run's end.
+#[derive(Default)]
+struct DomainMemo {
+    /// For a label start: the end of the domain found from there by sub-domains, domain name and TLD.
+    deepest: HashMap<usize, Option<usize>>,
+    /// For each kind of label, the last run of its characters measured: `start..end`.
+    runs: [Range<usize>; 3],
+}
+
+/// The three kinds of labels of twitter-text's URL pattern.
+#[derive(Clone, Copy)]
+enum Label {
+    /// `URL_VALID_SUBDOMAIN`: ASCII letters, digits, accented Latin letters; `-` and `_` inside.
+    Subdomain,
+    /// `URL_VALID_DOMAIN_NAME`: the same without `_`.
+    DomainName,
+    /// `URL_VALID_UNICODE_DOMAIN_NAME`: any non-punctuation character; `-` inside.
+    Unicode,
+}
+
+impl Label {
+    /// Characters a label may start and end with.
+    fn edge(self, c: char) -> bool {
+        match self {
+            Label::Subdomain | Label::DomainName => is_url_valid_char(c),
+            Label::Unicode => is_url_valid_unicode_char(c),
+        }
     }
-    for &domain_start in label_starts.iter().rev() {
-        if let Some(tld_start) = label_end(text, domain_start, false)
-            && let Some(end) = tld_end(text, tld_start, true)
-        {
+
+    /// Characters a label may contain.
+    fn inner(self, c: char) -> bool {
+        self.edge(c) || c == '-' || (matches!(self, Label::Subdomain) && c == '_')
+    }
+}
+
+impl DomainMemo {
+    /// The end of the domain (with its TLD) that starts at `at`.
+    fn domain_end(&mut self, text: &str, at: usize) -> Option<usize> {
+        if let Some(end) = self.ascii_domain_end(text, at) {
             return Some(end);
         }
+        // Right after a protocol, one label of any non-punctuation characters is allowed before the TLD.
+        if follows_protocol(text, at)
+            && let Some(tld_start) = self.label_end(Label::Unicode, text, at)
+        {
+            return tld_end(text, tld_start, false);
+        }
+        None
     }
-    // Right after a protocol, one label of any non-punctuation characters is allowed before the TLD.
-    if follows_protocol(text, at)
-        && let Some(tld_start) = unicode_label_end(text, at)
-    {
-        return tld_end(text, tld_start, false);
+
+    /// Sub-domains, a domain name and a TLD (or Punycode label) from `at`.
+    fn ascii_domain_end(&mut self, text: &str, at: usize) -> Option<usize> {
+        if let Some(&known) = self.deepest.get(&at) {
+            return known;
+        }
+        // Walk the chain of sub-domain labels until its end or a label already answered.
+        let mut chain = vec![at];
+        let mut deeper = None;
+        let mut cursor = at;
+        while let Some(next) = self.label_end(Label::Subdomain, text, cursor) {
+            if let Some(&known) = self.deepest.get(&next) {
+                deeper = known;
+                break;
+            }
+            chain.push(next);
+            cursor = next;
+        }
+        // From the deepest label back: a label's answer is the deepest answer below it, else its own.
+        for &label in chain.iter().rev() {
+            if deeper.is_none() {
+                deeper =
+                    self.label_end(Label::DomainName, text, label).and_then(|tld_start| tld_end(text, tld_start, true));
+            }
+            self.deepest.insert(label, deeper);
+        }
+        deeper
     }
-    None
-}
 
-/// The end (after its dot) of a label of ASCII letters, digits and accented Latin letters at `at`, with `-` (and
-/// `_` in a sub-domain) inside but not at either end.
-fn label_end(text: &str, at: usize, subdomain: bool) -> Option<usize> {
-    label_end_with(text, at, is_url_valid_char, |c| c == '-' || (subdomain && c == '_'))
-}
-
-/// The end (after its dot) of a label of any non-punctuation characters, with `-` inside.
-fn unicode_label_end(text: &str, at: usize) -> Option<usize> {
-    label_end_with(text, at, is_url_valid_unicode_char, |c| c == '-')
-}
-
-fn label_end_with(text: &str, at: usize, valid: impl Fn(char) -> bool, inner: impl Fn(char) -> bool) -> Option<usize> {
-    let rest = text.get(at..)?;
-    let mut last = None;
-    for (offset, c) in rest.char_indices() {
-        if valid(c) {
-            last = Some(c);
-        } else if offset > 0 && inner(c) {
-            last = Some(c);
-        } else if c == '.' {
-            return last.filter(|&l| valid(l)).map(|_| at + offset + 1);
-        } else {
+    /// The end (after its dot) of a label of `kind` at `at`.
+    fn label_end(&mut self, kind: Label, text: &str, at: usize) -> Option<usize> {
+        if !char_at(text, at).is_some_and(|c| kind.edge(c)) {
             return None;
         }
+        let cached = &mut self.runs[kind as usize];
+        let end = if cached.contains(&at) {
+            cached.end
+        } else {
+            let rest = &text[at..];
+            let end = at + rest.find(|c: char| !kind.inner(c)).unwrap_or(rest.len());
+            *cached = at..end;
+            end
+        };
+        let last = text[..end].chars().next_back()?;
+        (char_at(text, end) == Some('.') && kind.edge(last)).then_some(end + 1)
     }
-    None
 }
 
 /// The end of the TLD at `at`: generic first, then country code, then (unless `unicode_domain`) Punycode.
@@ -204,7 +258,8 @@ fn listed_tld_end(text: &str, at: usize, list: &[&str]) -> Option<usize> {
     let mut best = None;
     for (offset, c) in rest.char_indices() {
         let end = offset + c.len_utf8();
-        if end > tlds::MAX_TLD_BYTES {
+        // No TLD is longer, or has ASCII other than letters and digits (so none runs across a dot).
+        if end > tlds::MAX_TLD_BYTES || (c.is_ascii() && !c.is_ascii_alphanumeric()) {
             break;
         }
         candidate.push(c.to_ascii_lowercase());
@@ -323,7 +378,7 @@ enum TcoCheck {
 /// twitter-text's `VALID_TCO_URL`: a t.co link keeps only its slug and query.
 fn tco_end(text: &str, start: usize, protocol_end: usize, end: usize) -> TcoCheck {
     let url = &text[..end];
-    let rest = url[protocol_end..].as_bytes();
+    let rest = &url.as_bytes()[protocol_end..];
     if rest.len() < 5 || !rest[..5].eq_ignore_ascii_case(b"t.co/") {
         return TcoCheck::NotTco;
     }
@@ -393,9 +448,10 @@ mod tests {
     #[test]
     fn finds_urls_like_twitter_text() {
         assert_eq!(urls("see http://example.com/path."), ["http://example.com/path"]);
-        assert_eq!(urls("wiki http://en.wikipedia.org/wiki/Primer_(film) ok"), [
-            "http://en.wikipedia.org/wiki/Primer_(film)"
-        ]);
+        assert_eq!(
+            urls("wiki http://en.wikipedia.org/wiki/Primer_(film) ok"),
+            ["http://en.wikipedia.org/wiki/Primer_(film)"]
+        );
         assert_eq!(urls("foo.co.jp and www.foo.co.uk"), ["foo.co.jp", "www.foo.co.uk"]);
         assert_eq!(urls("name.al-lastname@foo.com"), Vec::<&str>::new());
         assert_eq!(urls("http://t.co/abc's"), ["http://t.co/abc"]);

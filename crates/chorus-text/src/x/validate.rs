@@ -183,4 +183,3 @@ fn is_unicode_domain(host: &str) -> bool {
         && label_ok(domain, &edge, &|c| c == '-')
         && subdomains.iter().all(|label| label_ok(label, &edge, &|c| c == '-' || c == '_'))
 }
-

@@ -3,7 +3,8 @@
 
 use chorus_domain::strategy::check_pillar_mix;
 use chorus_domain::{
-    Action, Actor, BrandVoice, ClientId, Goal, GoalFields, GoalId, Pillar, PillarFields, PillarId, VoiceIssue, authorize,
+    Action, Actor, BrandVoice, ClientId, Goal, GoalFields, GoalId, Pillar, PillarFields, PillarId, VoiceIssue,
+    authorize,
 };
 
 use super::client;
@@ -22,13 +23,24 @@ pub async fn pillars(state: &AppState, actor: &Actor, client_id: ClientId) -> Ap
 }
 
 /// The other pillars' shares plus this one's must stay within 100%.
-async fn check_mix(state: &AppState, actor: &Actor, client_id: ClientId, replacing: Option<PillarId>, share: u8) -> AppResult<()> {
+async fn check_mix(
+    state: &AppState,
+    actor: &Actor,
+    client_id: ClientId,
+    replacing: Option<PillarId>,
+    share: u8,
+) -> AppResult<()> {
     let others = state.store.list_pillars(actor.organization, client_id).await?;
     let shares = others.iter().filter(|p| Some(p.id) != replacing).map(|p| p.target_share).chain([share]);
     Ok(check_pillar_mix(shares)?)
 }
 
-pub async fn create_pillar(state: &AppState, actor: &Actor, client_id: ClientId, fields: PillarFields) -> AppResult<Pillar> {
+pub async fn create_pillar(
+    state: &AppState,
+    actor: &Actor,
+    client_id: ClientId,
+    fields: PillarFields,
+) -> AppResult<Pillar> {
     may_edit(actor, client_id)?;
     fields.check()?;
     check_mix(state, actor, client_id, None, fields.target_share).await?;
@@ -86,7 +98,12 @@ pub async fn brand_voice(state: &AppState, actor: &Actor, client_id: ClientId) -
     Ok(state.store.brand_voice(actor.organization, client_id).await?)
 }
 
-pub async fn set_brand_voice(state: &AppState, actor: &Actor, client_id: ClientId, voice: BrandVoice) -> AppResult<BrandVoice> {
+pub async fn set_brand_voice(
+    state: &AppState,
+    actor: &Actor,
+    client_id: ClientId,
+    voice: BrandVoice,
+) -> AppResult<BrandVoice> {
     may_edit(actor, client_id)?;
     let voice = voice.normalized()?;
     state.store.set_brand_voice(actor.organization, client_id, &voice).await?;
@@ -94,6 +111,12 @@ pub async fn set_brand_voice(state: &AppState, actor: &Actor, client_id: ClientI
 }
 
 /// What the composer shows as someone types: the brand voice rules this text breaks.
-pub async fn check_voice(state: &AppState, actor: &Actor, client_id: ClientId, text: &str, sponsored: bool) -> AppResult<Vec<VoiceIssue>> {
+pub async fn check_voice(
+    state: &AppState,
+    actor: &Actor,
+    client_id: ClientId,
+    text: &str,
+    sponsored: bool,
+) -> AppResult<Vec<VoiceIssue>> {
     Ok(brand_voice(state, actor, client_id).await?.check(text, sponsored))
 }
