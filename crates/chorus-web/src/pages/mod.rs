@@ -5,6 +5,7 @@ mod account;
 mod clients;
 mod organization;
 mod people;
+mod posts;
 mod strategy;
 mod tokens;
 
@@ -32,6 +33,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clients/{client_id}/archive", post(clients::archive))
         .route("/clients/{client_id}/restore", post(clients::restore))
         .route("/clients/{client_id}/strategy", get(strategy::show))
+        .route("/clients/{client_id}/posts", get(posts::list))
+        .route("/clients/{client_id}/posts/new", get(posts::new_form).post(posts::create))
+        .route("/posts/{post_id}", get(posts::edit_form).post(posts::update))
+        .route("/posts/{post_id}/duplicate", post(posts::duplicate))
+        .route("/posts/{post_id}/delete", post(posts::delete))
         .route("/clients/{client_id}/pillars", post(strategy::create_pillar))
         .route("/clients/{client_id}/pillars/{pillar_id}/delete", post(strategy::delete_pillar))
         .route("/clients/{client_id}/goals", post(strategy::create_goal))
@@ -45,6 +51,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/settings/tokens", get(tokens::list).post(tokens::create))
         .route("/settings/tokens/{token_id}/revoke", post(tokens::revoke))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/composer.js", get(composer_script))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::protect))
 }
@@ -57,6 +64,13 @@ async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/app.css"),
+    )
+}
+
+async fn composer_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/composer.js"),
     )
 }
 
@@ -243,6 +257,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "goal-added" => "Goal added.",
         "goal-removed" => "Goal removed.",
         "voice-saved" => "Brand voice saved.",
+        "post-saved" => "Post saved.",
+        "post-copied" => "This is a new copy; the original is unchanged.",
+        "post-deleted" => "Post deleted.",
         "invitation-revoked" => "Invitation withdrawn; its link no longer works.",
         "token-revoked" => "Token revoked; it stops working at once.",
         _ => return None,
