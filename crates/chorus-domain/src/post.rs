@@ -296,6 +296,52 @@ pub struct PostRevision {
     pub post: Post,
 }
 
+impl Post {
+    /// What changed from `earlier` to this post, in words for a history list: "title", "X text",
+    /// "added Bluesky", "status draft → template"…
+    pub fn changes_since(&self, earlier: &Post) -> Vec<String> {
+        let mut changes = Vec::new();
+        if self.status != earlier.status {
+            changes.push(format!("status {} → {}", earlier.status.as_str(), self.status.as_str()));
+        }
+        for (changed, what) in [
+            (self.title != earlier.title, "title"),
+            (self.base_text != earlier.base_text, "base text"),
+            (self.pillar_id != earlier.pillar_id, "pillar"),
+            (self.sponsored != earlier.sponsored, "sponsored"),
+        ] {
+            if changed {
+                changes.push(what.to_string());
+            }
+        }
+        for variant in &self.variants {
+            let name = variant.network.display_name();
+            match earlier.variants.iter().find(|v| v.network == variant.network) {
+                None => changes.push(format!("added {name}")),
+                Some(before) => {
+                    for (changed, what) in [
+                        (variant.text != before.text, "text"),
+                        (variant.link != before.link, "link"),
+                        (variant.first_comment != before.first_comment, "first comment"),
+                        (variant.thread != before.thread, "thread"),
+                        (variant.options != before.options, "options"),
+                    ] {
+                        if changed {
+                            changes.push(format!("{name} {what}"));
+                        }
+                    }
+                }
+            }
+        }
+        for before in &earlier.variants {
+            if !self.variants.iter().any(|v| v.network == before.network) {
+                changes.push(format!("removed {}", before.network.display_name()));
+            }
+        }
+        changes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +393,44 @@ mod tests {
         assert_eq!(long.chars().count(), MAX_TITLE_CHARS);
         let full = post(PostStatus::Draft, "T");
         assert_eq!(full.to_draft().title, "T");
+    }
+
+    #[test]
+    fn changes_are_described_per_field_and_network() {
+        let variant = |network: Network, text: &str| Variant {
+            id: VariantId::new(),
+            network,
+            text: text.into(),
+            link: String::new(),
+            first_comment: String::new(),
+            thread: Vec::new(),
+            options: VariantOptions::default(),
+        };
+        let before = Post {
+            id: PostId::new(),
+            organization_id: OrganizationId::new(),
+            client_id: ClientId::new(),
+            status: PostStatus::Draft,
+            title: "A".into(),
+            base_text: "Hi".into(),
+            pillar_id: None,
+            sponsored: false,
+            variants: vec![variant(Network::X, "Hi"), variant(Network::LinkedIn, "Hi")],
+            revision: 1,
+            created_by: PersonId::new(),
+            updated_by: PersonId::new(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let mut after = before.clone();
+        after.status = PostStatus::Template;
+        after.title = "B".into();
+        after.variants = vec![variant(Network::X, "Hello"), variant(Network::Bluesky, "Hi")];
+        assert_eq!(
+            after.changes_since(&before),
+            ["status draft → template", "title", "X text", "added Bluesky", "removed LinkedIn"]
+        );
+        assert!(before.changes_since(&before).is_empty());
     }
 
     #[test]

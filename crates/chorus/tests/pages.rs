@@ -241,3 +241,76 @@ async fn clients_are_edited_archived_and_restored_through_the_pages() {
     let (_, active) = page(&app, &http, "/clients?search=coffee").await;
     assert!(active.contains("Alpha Coffee"));
 }
+
+#[tokio::test]
+async fn the_composer_works_without_javascript_and_keeps_a_history() {
+    let app = spawn_app().await;
+    let (org, _) = app.organization("Northwind").await;
+    let client = app.client(&org, "Alpha").await;
+    app.person_with_password(&org, "eddie@northwind.example", Role::Editor, ClientAccess::All).await;
+    let http = signed_in(&app, "eddie@northwind.example").await;
+    let new = format!("/clients/{}/posts/new", client.id);
+    let token = app.csrf_token(&http, &new).await;
+
+    // A bad link is named beside the network's own link field, and nothing is saved.
+    let bad = http
+        .post(app.url(&new))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("title", "Launch"),
+            ("base_text", "New roast"),
+            ("status", "draft"),
+            ("network", "x"),
+            ("network", "bluesky"),
+            ("bluesky.link", "not a link"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("id=\"bluesky.link-error\""), "the error sits beside Bluesky's link");
+    assert!(html.contains("value=\"not a link\""), "what was typed is kept");
+
+    let saved = http
+        .post(app.url(&new))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("title", "Launch"),
+            ("base_text", "New roast"),
+            ("status", "draft"),
+            ("network", "x"),
+            ("network", "bluesky"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let location = saved.headers()["location"].to_str().unwrap().to_string();
+    let path = location.split('?').next().unwrap().to_string();
+
+    // Edit the X text from revision 1; then a second save from the same stale revision is refused.
+    let edit = |revision: &'static str, text: &'static str| {
+        http.post(app.url(&path))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("revision", revision),
+                ("title", "Launch"),
+                ("base_text", "New roast"),
+                ("status", "draft"),
+                ("network", "x"),
+                ("network", "bluesky"),
+                ("x.text", text),
+            ])
+            .send()
+    };
+    assert_eq!(edit("1", "New roast, now on X").await.unwrap().status(), StatusCode::SEE_OTHER);
+    let stale = edit("1", "Someone else's older edit").await.unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(stale.text().await.unwrap().contains("someone else saved this post"));
+
+    let (_, html) = page(&app, &http, &path).await;
+    assert!(html.contains("Revision 2") && html.contains("X text"), "the history says what changed");
+    assert!(html.contains("Revision 1") && html.contains("created"));
+    assert!(html.contains("New roast, now on X"));
+}

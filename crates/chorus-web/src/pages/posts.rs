@@ -109,6 +109,43 @@ struct ComposerPage {
     form: FormState,
     check: Option<PostCheck>,
     can_write: bool,
+    /// Saved versions, newest first.
+    history: Vec<HistoryEntry>,
+}
+
+/// One saved version of the post, as the history lists it.
+struct HistoryEntry {
+    revision: u32,
+    who: String,
+    when: chrono::DateTime<chrono::Utc>,
+    changes: Vec<String>,
+}
+
+/// The post's saved versions with who saved each and what changed since the one before.
+async fn history(state: &AppState, page: &PageActor, post: &Post) -> Result<Vec<HistoryEntry>, AppError> {
+    let revisions = service::post_revisions(state, &page.actor, post.id).await?;
+    let mut names: HashMap<chorus_domain::PersonId, String> = HashMap::new();
+    let mut entries = Vec::with_capacity(revisions.len());
+    for (i, revision) in revisions.iter().enumerate() {
+        let who = match names.get(&revision.changed_by) {
+            Some(name) => name.clone(),
+            None => {
+                // A person who has left is still named: their work stays attributed to them.
+                let name = match state.store.person(page.actor.organization, revision.changed_by).await {
+                    Ok(p) => p.name.to_string(),
+                    Err(_) => "someone no longer here".to_string(),
+                };
+                names.insert(revision.changed_by, name.clone());
+                name
+            }
+        };
+        let changes = match revisions.get(i + 1) {
+            Some(earlier) => revision.post.changes_since(&earlier.post),
+            None => vec!["created".to_string()],
+        };
+        entries.push(HistoryEntry { revision: revision.revision, who, when: revision.changed_at, changes });
+    }
+    Ok(entries)
 }
 
 impl ComposerPage {
@@ -257,6 +294,10 @@ async fn composer(
         _ => None,
     };
     let title = post.as_ref().map(|p| if p.title.is_empty() { "Untitled post".to_string() } else { p.title.clone() });
+    let history = match &post {
+        Some(p) => history(state, page, p).await?,
+        None => Vec::new(),
+    };
     Ok(ComposerPage {
         layout: Layout::signed_in(title.unwrap_or_else(|| "New post".to_string()), Section::Clients, page),
         can_write: page.actor.can(Action::EditContent(client_id)),
@@ -266,6 +307,7 @@ async fn composer(
         networks: network_views(),
         form,
         check,
+        history,
     })
 }
 
