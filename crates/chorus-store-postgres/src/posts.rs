@@ -12,6 +12,7 @@ use chorus_domain::{
     PostId, PostRevision, PostStatus, Variant, VariantId,
 };
 use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -76,6 +77,29 @@ fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Var
         .collect()
 }
 
+/// Rows per multi-row `INSERT`: at most 14 parameters a row, well under PostgreSQL's 65,535 per statement.
+const BATCH: usize = 500;
+
+/// A new post at revision 1, made from `draft` by `by` at `at`.
+fn new_post(org: OrganizationId, client: ClientId, draft: &PostDraft, by: PersonId, at: DateTime<Utc>) -> Post {
+    Post {
+        id: PostId::new(),
+        organization_id: org,
+        client_id: client,
+        status: draft.status,
+        title: draft.title.clone(),
+        base_text: draft.base_text.clone(),
+        pillar_id: draft.pillar_id,
+        sponsored: draft.sponsored,
+        variants: variants_of(draft, &HashMap::new()),
+        revision: 1,
+        created_by: by,
+        updated_by: by,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 #[async_trait]
 impl PostStore for PgStore {
     async fn create_post(
@@ -85,29 +109,35 @@ impl PostStore for PgStore {
         draft: &PostDraft,
         by: PersonId,
     ) -> StoreResult<Post> {
-        let at = now();
-        let post = Post {
-            id: PostId::new(),
-            organization_id: org,
-            client_id: client,
-            status: draft.status,
-            title: draft.title.clone(),
-            base_text: draft.base_text.clone(),
-            pillar_id: draft.pillar_id,
-            sponsored: draft.sponsored,
-            variants: variants_of(draft, &HashMap::new()),
-            revision: 1,
-            created_by: by,
-            updated_by: by,
-            created_at: at,
-            updated_at: at,
-        };
+        let post = new_post(org, client, draft, by, now());
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         client_in(&mut tx, org, client).await?;
         pillar_of(&mut tx, org, client, post.pillar_id).await?;
-        insert_post(&mut tx, &post).await?;
+        insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(post)
+    }
+
+    async fn create_posts(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        drafts: &[PostDraft],
+        by: PersonId,
+    ) -> StoreResult<Vec<PostId>> {
+        let at = now();
+        let posts: Vec<Post> = drafts.iter().map(|draft| new_post(org, client, draft, by, at)).collect();
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        client_in(&mut tx, org, client).await?;
+        let mut pillars: Vec<PillarId> = posts.iter().filter_map(|p| p.pillar_id).collect();
+        pillars.sort_by_key(|p| p.as_uuid());
+        pillars.dedup();
+        for pillar in pillars {
+            pillar_of(&mut tx, org, client, Some(pillar)).await?;
+        }
+        insert_posts(&mut tx, &posts).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(posts.iter().map(|p| p.id).collect())
     }
 
     async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post> {
@@ -216,8 +246,8 @@ impl PostStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        insert_variants(&mut tx, &post).await?;
-        insert_revision(&mut tx, &post).await?;
+        insert_variants(&mut tx, std::slice::from_ref(&post)).await?;
+        insert_revisions(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(post)
     }
@@ -261,7 +291,7 @@ impl PostStore for PgStore {
             updated_at: at,
             ..original
         };
-        insert_post(&mut tx, &post).await?;
+        insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(post)
     }
@@ -358,72 +388,89 @@ async fn fetch_variants(
     Ok(by_post)
 }
 
-/// Inserts a new post with its variants and its first revision.
-async fn insert_post(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
-         sponsored, revision, created_by, updated_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(post.id.as_uuid())
-    .bind(post.organization_id.as_uuid())
-    .bind(post.client_id.as_uuid())
-    .bind(post.status.as_str())
-    .bind(post.title.as_str())
-    .bind(post.base_text.as_str())
-    .bind(search_key(&post.title, &post.base_text))
-    .bind(post.pillar_id.map(|p| p.as_uuid()))
-    .bind(post.sponsored)
-    .bind(int(post.revision)?)
-    .bind(post.created_by.as_uuid())
-    .bind(post.updated_by.as_uuid())
-    .bind(post.created_at)
-    .bind(post.updated_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    insert_variants(conn, post).await?;
-    insert_revision(conn, post).await
+/// Inserts new posts with their variants and their first revisions, a few hundred rows per statement.
+async fn insert_posts(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()> {
+    let revisions = posts.iter().map(|post| int(post.revision)).collect::<StoreResult<Vec<_>>>()?;
+    let rows: Vec<(&Post, i32)> = posts.iter().zip(revisions).collect();
+    for chunk in rows.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
+             sponsored, revision, created_by, updated_by, created_at, updated_at) ",
+        );
+        sql.push_values(chunk, |mut row, (post, revision)| {
+            row.push_bind(post.id.as_uuid())
+                .push_bind(post.organization_id.as_uuid())
+                .push_bind(post.client_id.as_uuid())
+                .push_bind(post.status.as_str())
+                .push_bind(post.title.as_str())
+                .push_bind(post.base_text.as_str())
+                .push_bind(search_key(&post.title, &post.base_text))
+                .push_bind(post.pillar_id.map(|p| p.as_uuid()))
+                .push_bind(post.sponsored)
+                .push_bind(*revision)
+                .push_bind(post.created_by.as_uuid())
+                .push_bind(post.updated_by.as_uuid())
+                .push_bind(post.created_at)
+                .push_bind(post.updated_at);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_error)?;
+    }
+    insert_variants(conn, posts).await?;
+    insert_revisions(conn, posts).await
 }
 
-async fn insert_variants(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
-    for (position, v) in post.variants.iter().enumerate() {
-        sqlx::query(
+/// Inserts the variants of these posts, each post's in its order.
+async fn insert_variants(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()> {
+    let mut rows = Vec::new();
+    for post in posts {
+        for (position, v) in post.variants.iter().enumerate() {
+            let thread = serde_json::to_value(&v.thread).map_err(encoding("thread"))?;
+            let options = serde_json::to_value(&v.options).map_err(encoding("variant options"))?;
+            rows.push((post, int(position)?, v, thread, options));
+        }
+    }
+    for chunk in rows.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Postgres>::new(
             "INSERT INTO variants (id, post_id, organization_id, network, position, text, link, first_comment, \
-             thread, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(v.id.as_uuid())
-        .bind(post.id.as_uuid())
-        .bind(post.organization_id.as_uuid())
-        .bind(v.network.as_str())
-        .bind(int(position)?)
-        .bind(v.text.as_str())
-        .bind(v.link.as_str())
-        .bind(v.first_comment.as_str())
-        .bind(serde_json::to_value(&v.thread).map_err(encoding("thread"))?)
-        .bind(serde_json::to_value(&v.options).map_err(encoding("variant options"))?)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+             thread, options) ",
+        );
+        sql.push_values(chunk, |mut row, (post, position, v, thread, options)| {
+            row.push_bind(v.id.as_uuid())
+                .push_bind(post.id.as_uuid())
+                .push_bind(post.organization_id.as_uuid())
+                .push_bind(v.network.as_str())
+                .push_bind(*position)
+                .push_bind(v.text.as_str())
+                .push_bind(v.link.as_str())
+                .push_bind(v.first_comment.as_str())
+                .push_bind(thread.clone())
+                .push_bind(options.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_error)?;
     }
     Ok(())
 }
 
-/// Records `post` as its revision, saved by its `updated_by` at its `updated_at`.
-async fn insert_revision(conn: &mut PgConnection, post: &Post) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(post.id.as_uuid())
-    .bind(post.organization_id.as_uuid())
-    .bind(int(post.revision)?)
-    .bind(post.updated_by.as_uuid())
-    .bind(post.updated_at)
-    .bind(serde_json::to_value(post).map_err(encoding("post"))?)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+/// Records each post as its revision, saved by its `updated_by` at its `updated_at`.
+async fn insert_revisions(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()> {
+    let mut rows = Vec::with_capacity(posts.len());
+    for post in posts {
+        rows.push((post, int(post.revision)?, serde_json::to_value(post).map_err(encoding("post"))?));
+    }
+    for chunk in rows.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) ",
+        );
+        sql.push_values(chunk, |mut row, (post, revision, snapshot)| {
+            row.push_bind(post.id.as_uuid())
+                .push_bind(post.organization_id.as_uuid())
+                .push_bind(*revision)
+                .push_bind(post.updated_by.as_uuid())
+                .push_bind(post.updated_at)
+                .push_bind(snapshot.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_error)?;
+    }
     Ok(())
 }
 

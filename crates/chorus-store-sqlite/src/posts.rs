@@ -12,6 +12,7 @@ use chorus_domain::{
     PostId, PostRevision, PostStatus, Variant, VariantId,
 };
 use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -55,6 +56,29 @@ fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Var
         .collect()
 }
 
+/// Rows per multi-row `INSERT`: at most 14 parameters a row, well under SQLite's 32,766 per statement.
+const BATCH: usize = 500;
+
+/// A new post at revision 1, made from `draft` by `by` at `at`.
+fn new_post(org: OrganizationId, client: ClientId, draft: &PostDraft, by: PersonId, at: DateTime<Utc>) -> Post {
+    Post {
+        id: PostId::new(),
+        organization_id: org,
+        client_id: client,
+        status: draft.status,
+        title: draft.title.clone(),
+        base_text: draft.base_text.clone(),
+        pillar_id: draft.pillar_id,
+        sponsored: draft.sponsored,
+        variants: variants_of(draft, &HashMap::new()),
+        revision: 1,
+        created_by: by,
+        updated_by: by,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 #[async_trait]
 impl PostStore for SqliteStore {
     async fn create_post(
@@ -64,29 +88,35 @@ impl PostStore for SqliteStore {
         draft: &PostDraft,
         by: PersonId,
     ) -> StoreResult<Post> {
-        let at = now();
-        let post = Post {
-            id: PostId::new(),
-            organization_id: org,
-            client_id: client,
-            status: draft.status,
-            title: draft.title.clone(),
-            base_text: draft.base_text.clone(),
-            pillar_id: draft.pillar_id,
-            sponsored: draft.sponsored,
-            variants: variants_of(draft, &HashMap::new()),
-            revision: 1,
-            created_by: by,
-            updated_by: by,
-            created_at: at,
-            updated_at: at,
-        };
+        let post = new_post(org, client, draft, by, now());
         let mut tx = self.write_tx().await?;
         self.client_in(&mut tx, org, client).await?;
         self.pillar_of(&mut tx, org, client, post.pillar_id).await?;
-        self.insert_post(&mut tx, &post).await?;
+        self.insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(post)
+    }
+
+    async fn create_posts(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        drafts: &[PostDraft],
+        by: PersonId,
+    ) -> StoreResult<Vec<PostId>> {
+        let at = now();
+        let posts: Vec<Post> = drafts.iter().map(|draft| new_post(org, client, draft, by, at)).collect();
+        let mut tx = self.write_tx().await?;
+        self.client_in(&mut tx, org, client).await?;
+        let mut pillars: Vec<PillarId> = posts.iter().filter_map(|p| p.pillar_id).collect();
+        pillars.sort_by_key(|p| p.as_uuid());
+        pillars.dedup();
+        for pillar in pillars {
+            self.pillar_of(&mut tx, org, client, Some(pillar)).await?;
+        }
+        self.insert_posts(&mut tx, &posts).await?;
+        tx.commit().await.map_err(self.err())?;
+        Ok(posts.iter().map(|p| p.id).collect())
     }
 
     async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post> {
@@ -187,8 +217,8 @@ impl PostStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(self.err())?;
-        self.insert_variants(&mut tx, &post).await?;
-        self.insert_revision(&mut tx, &post).await?;
+        self.insert_variants(&mut tx, std::slice::from_ref(&post)).await?;
+        self.insert_revisions(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(post)
     }
@@ -229,7 +259,7 @@ impl PostStore for SqliteStore {
             updated_at: at,
             ..original
         };
-        self.insert_post(&mut tx, &post).await?;
+        self.insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(post)
     }
@@ -325,72 +355,88 @@ impl SqliteStore {
         Ok(by_post)
     }
 
-    /// Inserts a new post with its variants and its first revision.
-    async fn insert_post(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
-             sponsored, revision, created_by, updated_by, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(post.id.as_uuid())
-        .bind(post.organization_id.as_uuid())
-        .bind(post.client_id.as_uuid())
-        .bind(post.status.as_str())
-        .bind(post.title.as_str())
-        .bind(post.base_text.as_str())
-        .bind(search_key(&post.title, &post.base_text))
-        .bind(post.pillar_id.map(|p| p.as_uuid()))
-        .bind(post.sponsored)
-        .bind(i64::from(post.revision))
-        .bind(post.created_by.as_uuid())
-        .bind(post.updated_by.as_uuid())
-        .bind(post.created_at)
-        .bind(post.updated_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(self.err())?;
-        self.insert_variants(conn, post).await?;
-        self.insert_revision(conn, post).await
+    /// Inserts new posts with their variants and their first revisions, a few hundred rows per statement.
+    async fn insert_posts(&self, conn: &mut SqliteConnection, posts: &[Post]) -> StoreResult<()> {
+        for chunk in posts.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO posts (id, organization_id, client_id, status, title, base_text, search_key, pillar_id, \
+                 sponsored, revision, created_by, updated_by, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, post| {
+                row.push_bind(post.id.as_uuid())
+                    .push_bind(post.organization_id.as_uuid())
+                    .push_bind(post.client_id.as_uuid())
+                    .push_bind(post.status.as_str())
+                    .push_bind(post.title.as_str())
+                    .push_bind(post.base_text.as_str())
+                    .push_bind(search_key(&post.title, &post.base_text))
+                    .push_bind(post.pillar_id.map(|p| p.as_uuid()))
+                    .push_bind(post.sponsored)
+                    .push_bind(i64::from(post.revision))
+                    .push_bind(post.created_by.as_uuid())
+                    .push_bind(post.updated_by.as_uuid())
+                    .push_bind(post.created_at)
+                    .push_bind(post.updated_at);
+            });
+            qb.build().execute(&mut *conn).await.map_err(self.err())?;
+        }
+        self.insert_variants(conn, posts).await?;
+        self.insert_revisions(conn, posts).await
     }
 
-    async fn insert_variants(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
-        for (position, v) in post.variants.iter().enumerate() {
-            sqlx::query(
+    /// Inserts the variants of these posts, each post's in its order.
+    async fn insert_variants(&self, conn: &mut SqliteConnection, posts: &[Post]) -> StoreResult<()> {
+        let mut rows = Vec::new();
+        for post in posts {
+            for (position, v) in post.variants.iter().enumerate() {
+                let thread = serde_json::to_string(&v.thread).map_err(encoding("thread"))?;
+                let options = serde_json::to_string(&v.options).map_err(encoding("variant options"))?;
+                rows.push((post, i64::try_from(position).unwrap_or(i64::MAX), v, thread, options));
+            }
+        }
+        for chunk in rows.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO variants (id, post_id, organization_id, network, position, text, link, first_comment, \
-                 thread, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(v.id.as_uuid())
-            .bind(post.id.as_uuid())
-            .bind(post.organization_id.as_uuid())
-            .bind(v.network.as_str())
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(v.text.as_str())
-            .bind(v.link.as_str())
-            .bind(v.first_comment.as_str())
-            .bind(serde_json::to_string(&v.thread).map_err(encoding("thread"))?)
-            .bind(serde_json::to_string(&v.options).map_err(encoding("variant options"))?)
-            .execute(&mut *conn)
-            .await
-            .map_err(self.err())?;
+                 thread, options) ",
+            );
+            qb.push_values(chunk, |mut row, (post, position, v, thread, options)| {
+                row.push_bind(v.id.as_uuid())
+                    .push_bind(post.id.as_uuid())
+                    .push_bind(post.organization_id.as_uuid())
+                    .push_bind(v.network.as_str())
+                    .push_bind(*position)
+                    .push_bind(v.text.as_str())
+                    .push_bind(v.link.as_str())
+                    .push_bind(v.first_comment.as_str())
+                    .push_bind(thread.as_str())
+                    .push_bind(options.as_str());
+            });
+            qb.build().execute(&mut *conn).await.map_err(self.err())?;
         }
         Ok(())
     }
 
-    /// Records `post` as its revision, saved by its `updated_by` at its `updated_at`.
-    async fn insert_revision(&self, conn: &mut SqliteConnection, post: &Post) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(post.id.as_uuid())
-        .bind(post.organization_id.as_uuid())
-        .bind(i64::from(post.revision))
-        .bind(post.updated_by.as_uuid())
-        .bind(post.updated_at)
-        .bind(serde_json::to_string(post).map_err(encoding("post"))?)
-        .execute(&mut *conn)
-        .await
-        .map_err(self.err())?;
+    /// Records each post as its revision, saved by its `updated_by` at its `updated_at`.
+    async fn insert_revisions(&self, conn: &mut SqliteConnection, posts: &[Post]) -> StoreResult<()> {
+        let snapshots = posts
+            .iter()
+            .map(|post| serde_json::to_string(post).map(|snapshot| (post, snapshot)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(encoding("post"))?;
+        for chunk in snapshots.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO post_revisions (post_id, organization_id, revision, changed_by, changed_at, snapshot) ",
+            );
+            qb.push_values(chunk, |mut row, (post, snapshot)| {
+                row.push_bind(post.id.as_uuid())
+                    .push_bind(post.organization_id.as_uuid())
+                    .push_bind(i64::from(post.revision))
+                    .push_bind(post.updated_by.as_uuid())
+                    .push_bind(post.updated_at)
+                    .push_bind(snapshot.as_str());
+            });
+            qb.build().execute(&mut *conn).await.map_err(self.err())?;
+        }
         Ok(())
     }
 }

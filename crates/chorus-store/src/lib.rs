@@ -241,6 +241,16 @@ pub trait PostStore: Send + Sync + 'static {
         by: PersonId,
     ) -> StoreResult<Post>;
 
+    /// Creates many posts for one client at once, as [`PostStore::create_post`] creates one, all or none: in one
+    /// transaction, so a failure stores none of them. The ids are in the order of `drafts`.
+    async fn create_posts(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        drafts: &[PostDraft],
+        by: PersonId,
+    ) -> StoreResult<Vec<PostId>>;
+
     /// The post with its variants in their order.
     async fn post(&self, org: OrganizationId, id: PostId) -> StoreResult<Post>;
 

@@ -2,6 +2,7 @@
 //! the OpenAPI document are built from the same list and cannot drift apart.
 
 mod clients;
+mod import;
 mod me;
 mod people;
 mod posts;
@@ -79,6 +80,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(posts::duplicate))
         .routes(routes!(posts::revisions))
         .routes(routes!(posts::check))
+        .routes(routes!(import::import))
+        .routes(routes!(import::export))
         .routes(routes!(people::list))
         .routes(routes!(people::get, people::update))
         .routes(routes!(people::list_invitations, people::invite))
