@@ -85,6 +85,7 @@ macro_rules! storage_suite {
             deleting_a_post_takes_its_variants_and_history,
             a_post_pillar_must_be_of_its_client,
             posts_are_scoped_to_their_organization,
+            many_posts_are_created_all_or_nothing,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -1864,4 +1865,53 @@ pub async fn posts_are_scoped_to_their_organization(store: Db) {
     assert_eq!(post_titles(&store, b.id, &all_posts()).await, ["Autumn roast"]);
     assert_missing(store.post(b.id, my_post.id).await, "post", "A's post from organization B");
     assert_eq!(store.post(a.id, my_post.id).await.unwrap(), my_post);
+}
+
+pub async fn many_posts_are_created_all_or_nothing(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let (other_org, _) = organization(&store, "Southwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let theirs = client(&store, other_org.id, "Theirs").await;
+    let pillar = store.create_pillar(org.id, acme.id, &pillar_fields("Mine", "#111111", 10, "")).await.unwrap();
+
+    // More than one batch of rows, to cross the stores' statement batching.
+    let drafts: Vec<PostDraft> = (0..1203)
+        .map(|n| PostDraft {
+            pillar_id: (n % 2 == 0).then_some(pillar.id),
+            ..post_draft(
+                PostStatus::Draft,
+                &format!("Post {n:04}"),
+                "Base",
+                vec![variant(Network::X, &format!("X {n}"))],
+            )
+        })
+        .collect();
+    let ids = store.create_posts(org.id, acme.id, &drafts, owner.id).await.unwrap();
+    assert_eq!(ids.len(), drafts.len());
+    let last = store.post(org.id, ids[1202]).await.unwrap();
+    assert_holds(&last, &drafts[1202]);
+    assert_eq!(store.post_revisions(org.id, ids[0]).await.unwrap().len(), 1, "each has its first revision");
+
+    // One draft with a pillar of another client: nothing of the batch is stored.
+    let mut bad = drafts[..3].to_vec();
+    bad[1].pillar_id = Some(PillarId::new());
+    assert_missing(store.create_posts(org.id, acme.id, &bad, owner.id).await, "pillar", "a batch with a bad pillar");
+    assert_missing(
+        store.create_posts(org.id, theirs.id, &drafts[..2], owner.id).await,
+        "client",
+        "another organization's client",
+    );
+    let count = store.list_posts(org.id, &all_posts(), &PageRequest::first(200)).await.unwrap();
+    assert_eq!(count.items.len(), 200);
+    let mut total = 0;
+    let mut page = PageRequest::first(200);
+    loop {
+        let result = store.list_posts(org.id, &all_posts(), &page).await.unwrap();
+        total += result.items.len();
+        match result.next_cursor {
+            Some(c) => page = PageRequest::new(Some(200), Some(&c)).unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(total, 1203, "the refused batches stored nothing");
 }
