@@ -89,3 +89,7 @@ id_type!(
     /// A post's version for one network.
     VariantId
 );
+id_type!(
+    /// An image or video in a client's media library.
+    AssetId
+);

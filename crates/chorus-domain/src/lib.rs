@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod ids;
+pub mod media;
 pub mod office_hours;
 pub mod organization;
 pub mod page;
@@ -18,8 +19,9 @@ pub use chorus_text::networks::Network;
 
 pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZone};
 pub use ids::{
-    ApiTokenId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId, PostId, VariantId,
+    ApiTokenId, AssetId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId, PostId, VariantId,
 };
+pub use media::{Asset, AssetFields, AssetKind, MediaType};
 pub use office_hours::{OfficeHours, TimeRange};
 pub use organization::{Organization, OrganizationName};
 pub use page::{Cursor, Page, PageRequest};

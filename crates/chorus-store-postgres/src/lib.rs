@@ -10,6 +10,7 @@ mod clients;
 mod error;
 mod jobs;
 mod listener;
+mod media;
 mod organizations;
 mod people;
 mod posts;

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 
 use chorus_domain::{
-    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
-    GoalMetric, GoalPeriod, InvitationId, JobId, Network, Organization, OrganizationId, OrganizationName, Person,
-    PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision, PostStatus, Role, TimeZone,
-    TokenScope, Variant, VariantId,
+    ApiTokenId, Asset, AssetId, AssetKind, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour,
+    Email, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, Organization, OrganizationId,
+    OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision,
+    PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, StoreError, StoreResult};
 use sqlx::postgres::{PgRow, Postgres};
@@ -46,6 +46,9 @@ pub(crate) const POST_COLUMNS: &str = "id, organization_id, client_id, status, t
      revision, created_by, updated_by, created_at, updated_at";
 
 pub(crate) const VARIANT_COLUMNS: &str = "id, post_id, network, text, link, first_comment, thread, options";
+
+pub(crate) const ASSET_COLUMNS: &str = "id, organization_id, client_id, kind, media_type, size_bytes, width, height, \
+     filename, alt_text, sha256, created_by, created_at";
 
 pub(crate) const REVISION_COLUMNS: &str = "post_id, organization_id, revision, changed_by, changed_at, snapshot";
 
@@ -273,4 +276,37 @@ fn count(row: &PgRow, qualified: &str) -> StoreResult<u32> {
 
 fn column_of(qualified: &str) -> &str {
     qualified.rsplit_once('.').map_or(qualified, |(_, column)| column)
+}
+
+/// An asset from a row with [`ASSET_COLUMNS`].
+pub(crate) fn asset(row: &PgRow) -> StoreResult<Asset> {
+    let kind = parse(row, "assets.kind", AssetKind::parse)?;
+    let media_type = parse(row, "assets.media_type", MediaType::parse)?;
+    if media_type.kind() != kind {
+        return Err(StoreError::Corrupt(format!("assets.kind is {} for {}", kind.as_str(), media_type.as_str())));
+    }
+    let size_bytes: i64 = get(row, "size_bytes")?;
+    let size_bytes =
+        u64::try_from(size_bytes).map_err(|_| StoreError::Corrupt(format!("assets.size_bytes holds {size_bytes}")))?;
+    let pixels = |column: &str| -> StoreResult<Option<u32>> {
+        let value: Option<i32> = get(row, column)?;
+        value
+            .map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("assets.{column} holds {v}"))))
+            .transpose()
+    };
+    Ok(Asset {
+        id: AssetId::from_uuid(get(row, "id")?),
+        organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
+        client_id: ClientId::from_uuid(get(row, "client_id")?),
+        kind,
+        media_type,
+        size_bytes,
+        width: pixels("width")?,
+        height: pixels("height")?,
+        filename: get(row, "filename")?,
+        alt_text: get(row, "alt_text")?,
+        sha256: get(row, "sha256")?,
+        created_by: PersonId::from_uuid(get(row, "created_by")?),
+        created_at: get(row, "created_at")?,
+    })
 }

@@ -251,7 +251,7 @@ impl StrategyStore for PgStore {
 
 impl PgStore {
     /// Fails with `NotFound("client")` unless the client exists in the organization.
-    async fn check_client(&self, org: OrganizationId, client: ClientId) -> StoreResult<()> {
+    pub(crate) async fn check_client(&self, org: OrganizationId, client: ClientId) -> StoreResult<()> {
         let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM clients WHERE organization_id = $1 AND id = $2")
             .bind(org.as_uuid())
             .bind(client.as_uuid())
@@ -263,7 +263,7 @@ impl PgStore {
 
     /// Why a write scoped to a client found no row: the client is not in the organization, or it has no
     /// `what` with that id.
-    async fn missing(&self, org: OrganizationId, client: ClientId, what: &'static str) -> StoreError {
+    pub(crate) async fn missing(&self, org: OrganizationId, client: ClientId, what: &'static str) -> StoreError {
         match self.check_client(org, client).await {
             Ok(()) => StoreError::NotFound(what),
             Err(e) => e,

@@ -1,6 +1,6 @@
 //! The SQLite implementation of Chorus's storage traits: one file next to the binary, nothing to run.
 //!
-//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`,
+//! Each trait lives in its own module (`organizations`, `clients`, `people`, `auth`, `jobs`, `strategy`, `media`,
 //! `posts`); `rows` turns database rows into domain values and `error` turns sqlx errors into [`StoreError`]s.
 //!
 //! Conventions every module follows:
@@ -15,6 +15,7 @@ mod auth;
 mod clients;
 mod error;
 mod jobs;
+mod media;
 mod organizations;
 mod people;
 mod posts;

@@ -9,10 +9,10 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use chorus_domain::{
-    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour, Email, Goal, GoalId,
-    GoalMetric, GoalPeriod, InvitationId, JobId, Network, OfficeHours, Organization, OrganizationId, OrganizationName,
-    Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision, PostStatus, Role, TimeZone,
-    TokenScope, Variant, VariantId,
+    ApiTokenId, Asset, AssetId, AssetKind, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour,
+    Email, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, OfficeHours, Organization,
+    OrganizationId, OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId,
+    PostRevision, PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, Session, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -453,4 +453,53 @@ pub(crate) fn brand_voice(client: Uuid, voice: &str) -> StoreResult<BrandVoice> 
 /// Converts every row, failing on the first that does not convert.
 pub(crate) fn all<R, T>(rows: Vec<R>, convert: impl Fn(R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
     rows.into_iter().map(convert).collect()
+}
+
+pub(crate) const ASSET_COLUMNS: &str = "id, organization_id, client_id, kind, media_type, size_bytes, width, height, \
+     filename, alt_text, sha256, created_by, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AssetRow {
+    id: Uuid,
+    organization_id: Uuid,
+    client_id: Uuid,
+    kind: String,
+    media_type: String,
+    size_bytes: i64,
+    width: Option<i64>,
+    height: Option<i64>,
+    filename: String,
+    alt_text: String,
+    sha256: String,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+}
+
+impl AssetRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Asset> {
+        let bad = |e: &dyn Display| corrupt("asset", self.id, e);
+        let kind = AssetKind::parse(&self.kind).map_err(|e| bad(&e))?;
+        let media_type = MediaType::parse(&self.media_type).map_err(|e| bad(&e))?;
+        if media_type.kind() != kind {
+            return Err(bad(&format!("a {} cannot be {}", kind.as_str(), media_type.as_str())));
+        }
+        let size_bytes =
+            u64::try_from(self.size_bytes).map_err(|_| bad(&format!("size_bytes is {}", self.size_bytes)))?;
+        let pixels = |column: &str, value: Option<i64>| value.map(|v| int_u32("asset", self.id, column, v)).transpose();
+        Ok(Asset {
+            id: AssetId::from_uuid(self.id),
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            client_id: ClientId::from_uuid(self.client_id),
+            kind,
+            media_type,
+            size_bytes,
+            width: pixels("width", self.width)?,
+            height: pixels("height", self.height)?,
+            filename: self.filename,
+            alt_text: self.alt_text,
+            sha256: self.sha256,
+            created_by: PersonId::from_uuid(self.created_by),
+            created_at: self.created_at,
+        })
+    }
 }

@@ -262,7 +262,7 @@ impl StrategyStore for SqliteStore {
 
 impl SqliteStore {
     /// Fails with `NotFound("client")` unless the client exists in the organization.
-    async fn check_client(&self, org: OrganizationId, client: ClientId) -> StoreResult<()> {
+    pub(crate) async fn check_client(&self, org: OrganizationId, client: ClientId) -> StoreResult<()> {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM clients WHERE id = ? AND organization_id = ?")
             .bind(client.as_uuid())
             .bind(org.as_uuid())
@@ -274,7 +274,7 @@ impl SqliteStore {
 
     /// Why a write scoped to a client found no row: the client is not in the organization, or it has no
     /// `what` with that id.
-    async fn missing(&self, org: OrganizationId, client: ClientId, what: &'static str) -> StoreError {
+    pub(crate) async fn missing(&self, org: OrganizationId, client: ClientId, what: &'static str) -> StoreError {
         match self.check_client(org, client).await {
             Ok(()) => StoreError::NotFound(what),
             Err(e) => e,

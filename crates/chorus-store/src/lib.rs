@@ -4,17 +4,19 @@
 //! Every method that touches tenant data takes the [`OrganizationId`] it works in, so a query cannot forget
 //! to scope itself.
 
+mod blobs;
 mod error;
 mod records;
 
 use async_trait::async_trait;
 use chorus_domain::{
-    ApiTokenId, BrandVoice, Client, ClientChanges, ClientId, Goal, GoalFields, GoalId, InvitationId, NewClient,
-    Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, Pillar, PillarFields,
-    PillarId, Post, PostDraft, PostId, PostRevision, PostStatus,
+    ApiTokenId, Asset, AssetFields, AssetId, BrandVoice, Client, ClientChanges, ClientId, Goal, GoalFields, GoalId,
+    InvitationId, NewClient, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId,
+    Pillar, PillarFields, PillarId, Post, PostDraft, PostId, PostRevision, PostStatus,
 };
 use chrono::{DateTime, Utc};
 
+pub use blobs::{BlobKey, BlobStore, LocalBlobStore};
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 
@@ -36,10 +38,13 @@ impl Backend {
 
 /// The whole storage interface. Implemented automatically for anything that implements every part.
 pub trait Store:
-    OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore
+    OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore + MediaStore
 {
 }
-impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore> Store for T {}
+impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore + MediaStore>
+    Store for T
+{
+}
 
 #[async_trait]
 pub trait OrganizationStore: Send + Sync + 'static {
@@ -285,4 +290,29 @@ pub trait PostStore: Send + Sync + 'static {
 
     /// Every saved state of the post, newest first.
     async fn post_revisions(&self, org: OrganizationId, id: PostId) -> StoreResult<Vec<PostRevision>>;
+}
+
+/// The rows of a client's media library; the bytes live in a [`BlobStore`]. Every method takes the organization,
+/// and those that write take the client too: an asset or client of another organization is `NotFound`.
+#[async_trait]
+pub trait MediaStore: Send + Sync + 'static {
+    /// Records an asset (its id, client and organization as given) for a client of the organization, else
+    /// `NotFound("client")`.
+    async fn create_asset(&self, org: OrganizationId, client: ClientId, asset: &Asset) -> StoreResult<Asset>;
+
+    async fn asset(&self, org: OrganizationId, id: AssetId) -> StoreResult<Asset>;
+
+    /// The client's assets, newest first.
+    async fn list_assets(&self, org: OrganizationId, client: ClientId, page: &PageRequest) -> StoreResult<Page<Asset>>;
+
+    /// Replaces the alt text and file name of an asset of the client.
+    async fn update_asset(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        id: AssetId,
+        fields: &AssetFields,
+    ) -> StoreResult<Asset>;
+
+    async fn delete_asset(&self, org: OrganizationId, client: ClientId, id: AssetId) -> StoreResult<()>;
 }

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Arc<dyn Store>,
     pub state: AppState,
+    /// Where uploaded media is kept (`state.blobs`); removed with the app.
+    pub media_dir: Arc<tempfile::TempDir>,
 }
 
 /// The password every person made by [`TestApp::person_with_password`] has.
@@ -47,14 +49,16 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
         Backend::Postgres => crate::postgres::fresh_store().await,
     };
     let keyring = Arc::new(Keyring::new(SecretKey::generate()));
-    let state = AppState::new(store.clone(), keyring, config);
+    let media_dir = Arc::new(tempfile::tempdir().expect("cannot create a temporary directory"));
+    let blobs = Arc::new(chorus_store::LocalBlobStore::new(media_dir.path().join("media")));
+    let state = AppState::new(store.clone(), keyring, blobs, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("cannot bind a loopback port");
     let port = listener.local_addr().expect("no local address").port();
     let app = chorus_web::app(state.clone());
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("server failed");
     });
-    TestApp { address: format!("http://127.0.0.1:{port}"), store, state }
+    TestApp { address: format!("http://127.0.0.1:{port}"), store, state, media_dir }
 }
 
 /// Someone in the app, with an API token to act as them.

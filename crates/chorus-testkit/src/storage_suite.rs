@@ -27,11 +27,11 @@ use std::time::Duration;
 use chorus_domain::post::{InstagramKind, ReplyControl, Visibility};
 use chorus_domain::strategy::{HashtagGroup, Snippet};
 use chorus_domain::{
-    ApiTokenId, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges, ClientId, ClientName, Colour, Email, Goal,
-    GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, Network, NewClient, OfficeHours, Organization,
-    OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId, PersonName, Pillar, PillarFields, PillarId,
-    PillarName, Post, PostDraft, PostId, PostStatus, Role, TimeRange, TimeZone, TokenScope, VariantDraft,
-    VariantOptions,
+    ApiTokenId, Asset, AssetFields, AssetId, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges, ClientId,
+    ClientName, Colour, Email, Goal, GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType,
+    Network, NewClient, OfficeHours, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person,
+    PersonId, PersonName, Pillar, PillarFields, PillarId, PillarName, Post, PostDraft, PostId, PostStatus, Role,
+    TimeRange, TimeZone, TokenScope, VariantDraft, VariantOptions,
 };
 use chorus_store::{
     ApiToken, ArchivedFilter, ClientQuery, Invitation, JobCounts, NewJob, NewPerson, PeopleQuery, PersonChanges,
@@ -86,6 +86,9 @@ macro_rules! storage_suite {
             a_post_pillar_must_be_of_its_client,
             posts_are_scoped_to_their_organization,
             many_posts_are_created_all_or_nothing,
+            assets_can_be_created_read_updated_and_deleted,
+            asset_lists_are_newest_first_and_paged,
+            assets_are_scoped_to_organization_and_client,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -1914,4 +1917,117 @@ pub async fn many_posts_are_created_all_or_nothing(store: Db) {
         }
     }
     assert_eq!(total, 1203, "the refused batches stored nothing");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Media
+
+/// An asset's row as an upload would describe it; the store sets its organization, client and creation time.
+fn new_asset(created_by: PersonId, filename: &str, media_type: MediaType) -> Asset {
+    let (width, height) = match media_type.kind() {
+        chorus_domain::AssetKind::Image => (Some(1920), Some(1080)),
+        chorus_domain::AssetKind::Video => (None, None),
+    };
+    Asset {
+        id: AssetId::new(),
+        organization_id: OrganizationId::new(),
+        client_id: ClientId::new(),
+        kind: media_type.kind(),
+        media_type,
+        size_bytes: 3_000_000_000,
+        width,
+        height,
+        filename: filename.to_string(),
+        alt_text: String::new(),
+        sha256: "ab".repeat(32),
+        created_by,
+        created_at: t0(),
+    }
+}
+
+fn asset_fields(alt_text: &str, filename: &str) -> AssetFields {
+    AssetFields { alt_text: alt_text.to_string(), filename: filename.to_string() }
+}
+
+pub async fn assets_can_be_created_read_updated_and_deleted(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let created = store.create_asset(org.id, x.id, &new_asset(owner.id, "cup.jpg", MediaType::Jpeg)).await.unwrap();
+    assert_eq!((created.organization_id, created.client_id), (org.id, x.id), "the store places it");
+    assert_eq!(store.asset(org.id, created.id).await.unwrap(), created, "read back as created");
+
+    let video = store.create_asset(org.id, x.id, &new_asset(owner.id, "clip.mov", MediaType::QuickTime)).await;
+    let video = video.unwrap();
+    assert_eq!((video.width, video.height), (None, None));
+    assert_eq!(store.asset(org.id, video.id).await.unwrap(), video);
+
+    let updated = store.update_asset(org.id, x.id, created.id, &asset_fields("A blue cup", "blue cup.jpg")).await;
+    let updated = updated.unwrap();
+    assert_eq!((updated.alt_text.as_str(), updated.filename.as_str()), ("A blue cup", "blue cup.jpg"));
+    assert_eq!(
+        Asset { alt_text: created.alt_text.clone(), filename: created.filename.clone(), ..updated.clone() },
+        created
+    );
+    assert_eq!(store.asset(org.id, created.id).await.unwrap(), updated);
+
+    store.delete_asset(org.id, x.id, created.id).await.unwrap();
+    assert_missing(store.asset(org.id, created.id).await, "asset", "a deleted asset");
+    assert_missing(store.delete_asset(org.id, x.id, created.id).await, "asset", "deleting twice");
+    let fields = asset_fields("", "gone.jpg");
+    assert_missing(store.update_asset(org.id, x.id, created.id, &fields).await, "asset", "updating a deleted one");
+    let left = store.list_assets(org.id, x.id, &PageRequest::default()).await.unwrap();
+    assert_eq!(left.items, [video]);
+}
+
+pub async fn asset_lists_are_newest_first_and_paged(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let empty = client(&store, org.id, "Empty").await;
+    let mut created = Vec::new();
+    for n in 0..7 {
+        let asset = new_asset(owner.id, &format!("{n}.png"), MediaType::Png);
+        created.push(store.create_asset(org.id, x.id, &asset).await.unwrap());
+    }
+    created.reverse();
+    let walked = walk_pages(3, |page| {
+        let store = store.clone();
+        async move { store.list_assets(org.id, x.id, &page).await.unwrap() }
+    })
+    .await;
+    assert_eq!(walked, created, "newest first, no gaps or duplicates");
+    let none = store.list_assets(org.id, empty.id, &PageRequest::default()).await.unwrap();
+    assert_eq!((none.items, none.next_cursor), (Vec::new(), None), "a client without assets has an empty list");
+}
+
+pub async fn assets_are_scoped_to_organization_and_client(store: Db) {
+    let (a, a_owner) = organization(&store, "Northwind").await;
+    let (b, b_owner) = organization(&store, "Southwind").await;
+    let x = client(&store, a.id, "Xylo").await;
+    let y = client(&store, a.id, "Yodel").await;
+    let theirs = client(&store, b.id, "Theirs").await;
+    let b_asset = store.create_asset(b.id, theirs.id, &new_asset(b_owner.id, "b.gif", MediaType::Gif)).await.unwrap();
+    let x_asset = store.create_asset(a.id, x.id, &new_asset(a_owner.id, "x.webp", MediaType::Webp)).await.unwrap();
+    let fields = asset_fields("hijacked", "hijacked.gif");
+
+    // Organization B's client and asset, addressed from A.
+    let from_a = "B's client from organization A";
+    let planted = new_asset(a_owner.id, "planted.mp4", MediaType::Mp4);
+    assert_missing(store.create_asset(a.id, theirs.id, &planted).await, "client", from_a);
+    assert_missing(store.list_assets(a.id, theirs.id, &PageRequest::default()).await, "client", from_a);
+    assert_missing(store.asset(a.id, b_asset.id).await, "asset", from_a);
+    assert_missing(store.update_asset(a.id, theirs.id, b_asset.id, &fields).await, "client", from_a);
+    assert_missing(store.delete_asset(a.id, theirs.id, b_asset.id).await, "client", from_a);
+    // Through A's own client.
+    assert_missing(store.update_asset(a.id, x.id, b_asset.id, &fields).await, "asset", "B's asset via X");
+    assert_missing(store.delete_asset(a.id, x.id, b_asset.id).await, "asset", "B's asset via X");
+    // X's asset through client Y of the same organization.
+    assert_missing(store.update_asset(a.id, y.id, x_asset.id, &fields).await, "asset", "X's asset via Y");
+    assert_missing(store.delete_asset(a.id, y.id, x_asset.id).await, "asset", "X's asset via Y");
+    assert!(store.list_assets(a.id, y.id, &PageRequest::default()).await.unwrap().items.is_empty());
+
+    // Nothing changed, and nothing was planted.
+    assert_eq!(store.asset(b.id, b_asset.id).await.unwrap(), b_asset);
+    assert_eq!(store.asset(a.id, x_asset.id).await.unwrap(), x_asset);
+    assert_eq!(store.list_assets(b.id, theirs.id, &PageRequest::default()).await.unwrap().items, [b_asset]);
+    assert_eq!(store.list_assets(a.id, x.id, &PageRequest::default()).await.unwrap().items, [x_asset]);
 }

@@ -23,6 +23,12 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("{0}")]
     BadRequest(String),
+    /// The request body is larger than the route accepts.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is of a kind the route cannot use, e.g. a file that is no image or video.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("this method is not allowed here; /api/v1/openapi.json lists what each route accepts")]
     MethodNotAllowed,
     #[error("the database is unavailable; try again shortly")]
@@ -41,6 +47,8 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +75,8 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::TooManyAttempts { .. } => "too-many-attempts",
             AppError::BadRequest(_) => "bad-request",
+            AppError::TooLarge(_) => "too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use chorus_store::Store;
+use chorus_store::{BlobStore, Store};
 
 pub use error::{AppError, AppResult, Problem};
 
@@ -36,6 +36,8 @@ pub struct WebConfig {
     pub sign_in_failures_per_account: u64,
     pub sign_in_failures_per_address: u64,
     pub sign_in_window: Duration,
+    /// The largest file an upload to the media library may be, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -49,6 +51,7 @@ impl Default for WebConfig {
             sign_in_failures_per_account: 5,
             sign_in_failures_per_address: 30,
             sign_in_window: Duration::from_secs(15 * 60),
+            max_upload_bytes: 50 * 1024 * 1024,
         }
     }
 }
@@ -59,13 +62,20 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Encrypts what Chorus stores that must stay secret (network tokens, webhook secrets).
     pub secrets: Arc<chorus_secrets::Keyring>,
+    /// The bytes of uploaded media; their descriptions are in `store`.
+    pub blobs: Arc<dyn BlobStore>,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, secrets: Arc<chorus_secrets::Keyring>, config: WebConfig) -> Self {
-        Self { store, secrets, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        secrets: Arc<chorus_secrets::Keyring>,
+        blobs: Arc<dyn BlobStore>,
+        config: WebConfig,
+    ) -> Self {
+        Self { store, secrets, blobs, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
     }
 }
 

@@ -46,7 +46,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         trust_proxy_headers: settings.trust_proxy_headers,
         ..WebConfig::default()
     };
-    let state = AppState::new(store.clone(), Arc::new(keyring), config);
+    // Uploaded media, by client; created on the first upload.
+    let blobs = Arc::new(chorus_store::LocalBlobStore::new(settings.data_dir.join("media")));
+    let state = AppState::new(store.clone(), Arc::new(keyring), blobs, config);
     let app = chorus_web::app(state);
 
     let shutdown = CancellationToken::new();

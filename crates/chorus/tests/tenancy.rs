@@ -21,6 +21,7 @@ struct ClientB {
     pillar: chorus_domain::Pillar,
     goal: chorus_domain::Goal,
     post: chorus_domain::Post,
+    asset: chorus_domain::Asset,
 }
 
 impl ClientB {
@@ -33,6 +34,7 @@ impl ClientB {
             self.pillar.id.to_string(),
             self.goal.id.to_string(),
             self.post.id.to_string(),
+            self.asset.id.to_string(),
         ]
         .into_iter()
         .chain(self.post.variants.iter().map(|v| v.id.to_string()))
@@ -48,6 +50,7 @@ impl ClientB {
             "pillar_id" => self.pillar.id.to_string(),
             "goal_id" => self.goal.id.to_string(),
             "post_id" => self.post.id.to_string(),
+            "asset_id" => self.asset.id.to_string(),
             other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
         }
     }
@@ -98,7 +101,19 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     }))
     .unwrap();
     let post = app.store.create_post(org.id, client.id, &draft, owner.person.id).await.unwrap();
-    ClientB { client, user, invitation, token, pillar, goal, post }
+    // The smallest PNG `infer` and `imagesize` accept: the signature and a header chunk for 1×1 pixels.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    let uploaded = app
+        .api(Method::POST, &format!("/clients/{}/assets?filename=bravo.png", client.id), &owner.token)
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let asset: chorus_domain::AssetId =
+        uploaded.json::<Value>().await.unwrap()["id"].as_str().unwrap().parse().unwrap();
+    let asset = app.store.asset(org.id, asset).await.unwrap();
+    ClientB { client, user, invitation, token, pillar, goal, post, asset }
 }
 
 /// A body that would take over B's objects if any handler accepted it.
@@ -123,6 +138,8 @@ fn hostile_body(b: &ClientB) -> Value {
         "sponsored": true,
         "variants": [{"network": "x", "text": "Taken over"}],
         "revision": b.post.revision,
+        "alt_text": "Taken over",
+        "filename": "taken-over.png",
     })
 }
 
@@ -207,6 +224,11 @@ async fn walk_every_route(backend: Backend) {
     let b_posts = chorus_store::PostQuery { access: only(&[b.client.id]), client: None, status: None, search: None };
     let b_posts = app.store.list_posts(org.id, &b_posts, &Default::default()).await.unwrap();
     assert_eq!(b_posts.items, std::slice::from_ref(&b.post), "no post was planted in B or copied from it");
+    assert_eq!(app.store.asset(org.id, b.asset.id).await.unwrap(), b.asset, "B's asset is unchanged");
+    let b_assets = app.store.list_assets(org.id, b.client.id, &Default::default()).await.unwrap();
+    assert_eq!(b_assets.items, std::slice::from_ref(&b.asset), "no asset was planted in B");
+    let b_file = chorus_store::BlobKey::asset(b.client.id, b.asset.id);
+    assert!(app.state.blobs.get(&b_file).await.is_ok(), "and its file is still there");
     // B's own user still works: the walk did not lock B out either.
     assert_eq!(app.api(Method::GET, "/me", &b.user.token).send().await.unwrap().status(), StatusCode::OK);
 }
@@ -234,6 +256,8 @@ async fn organizations_are_isolated_from_each_other() {
         (Method::PATCH, format!("/clients/{}", theirs.id)),
         (Method::POST, format!("/clients/{}/archive", theirs.id)),
         (Method::POST, format!("/clients/{}/posts", theirs.id)),
+        (Method::GET, format!("/clients/{}/assets", theirs.id)),
+        (Method::POST, format!("/clients/{}/assets", theirs.id)),
         (Method::GET, format!("/posts/{}", their_post.id)),
         (Method::PUT, format!("/posts/{}", their_post.id)),
         (Method::POST, format!("/posts/{}/duplicate", their_post.id)),

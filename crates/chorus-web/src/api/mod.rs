@@ -4,6 +4,7 @@
 mod clients;
 mod import;
 mod me;
+mod media;
 mod people;
 mod posts;
 mod strategy;
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "clients", description = "The brands the organization manages"),
         (name = "strategy", description = "A client's content pillars, goals and brand voice"),
         (name = "posts", description = "Posts: one idea per client, with a variant per network, its history and its checks"),
+        (name = "media", description = "A client's media library: the images and videos its posts carry"),
         (name = "people", description = "The team, client users and invitations"),
         (name = "tokens", description = "Personal API tokens"),
     )
@@ -82,6 +84,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(posts::check))
         .routes(routes!(import::import))
         .routes(routes!(import::export))
+        .routes(routes!(media::list, media::upload))
+        .routes(routes!(media::get, media::update, media::delete))
+        .routes(routes!(media::file))
         .routes(routes!(people::list))
         .routes(routes!(people::get, people::update))
         .routes(routes!(people::list_invitations, people::invite))

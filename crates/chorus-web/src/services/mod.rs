@@ -2,6 +2,7 @@
 //! permission, validates what the domain cannot check alone, and calls the store.
 
 pub mod import;
+pub mod media;
 pub mod posts;
 pub mod strategy;
 
