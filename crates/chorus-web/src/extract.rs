@@ -131,6 +131,26 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// Reads a whole request body of at most `limit` bytes. A larger body is a 413 whose message says what
+/// the limit is for (`too_large`), recognised by the limit's own error type.
+pub async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    too_large: impl FnOnce() -> String,
+) -> Result<Bytes, AppError> {
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let cause = e.into_inner();
+            if cause.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                Err(AppError::TooLarge(too_large()))
+            } else {
+                Err(AppError::BadRequest(format!("could not read the request body: {cause}")))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -9,7 +9,7 @@ use chorus_domain::ClientId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ApiActor;
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiPath, ApiQuery, read_body};
 use crate::services::import::{self as service, ImportReport, MAX_IMPORT_BYTES};
 use crate::{AppResult, AppState, Problem};
 
@@ -37,22 +37,6 @@ fn problem_json(status: StatusCode, body: impl Serialize) -> Response {
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     response
-}
-
-fn too_large() -> Response {
-    problem_json(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        Problem {
-            kind: "urn:chorus:problem:too-large".to_string(),
-            title: "Payload Too Large".to_string(),
-            status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
-            detail: format!(
-                "the file is larger than {} MB; split it into smaller files",
-                MAX_IMPORT_BYTES / 1024 / 1024
-            ),
-            errors: Vec::new(),
-        },
-    )
 }
 
 /// Import posts from a CSV file (UTF-8, header row required, columns by name in any order): `text` and
@@ -84,11 +68,10 @@ pub async fn import(
 ) -> AppResult<Response> {
     // Who may import is settled before a byte of the file is read.
     let target = service::prepare_import(&state, &caller.actor, client).await?;
-    let bytes = match axum::body::to_bytes(body, MAX_IMPORT_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(e) if format!("{e:?}").contains("LengthLimit") => return Ok(too_large()),
-        Err(e) => return Err(crate::AppError::BadRequest(format!("could not read the request body: {e}"))),
-    };
+    let bytes = read_body(body, MAX_IMPORT_BYTES, || {
+        format!("the file is larger than {} MB; split it into smaller files", MAX_IMPORT_BYTES / 1024 / 1024)
+    })
+    .await?;
     let report = service::import_posts(&state, &caller.actor, &target, &bytes, params.dry_run).await?;
     if report.errors == 0 {
         return Ok(Json(report).into_response());

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::Listing;
 use crate::auth::ApiActor;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, read_body};
 use crate::services::media::{self as service, AssetUpdate};
-use crate::{AppError, AppResult, AppState, Problem};
+use crate::{AppResult, AppState, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -69,18 +69,14 @@ pub async fn upload(
     // Who may upload is settled before a byte of the file is read.
     let target = service::prepare_upload(&state, &caller.actor, client).await?;
     let limit = state.config.max_upload_bytes;
-    let too_large = || {
+    let bytes = read_body(body, limit, || {
         let size = match limit % (1024 * 1024) {
             0 => format!("{} MB", limit / 1024 / 1024),
             _ => format!("{limit} bytes"),
         };
-        AppError::TooLarge(format!("the file is larger than the {size} an upload may be"))
-    };
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(e) if format!("{e:?}").contains("LengthLimit") => return Err(too_large()),
-        Err(e) => return Err(AppError::BadRequest(format!("could not read the request body: {e}"))),
-    };
+        format!("the file is larger than the {size} an upload may be")
+    })
+    .await?;
     let asset = service::upload(&state, &caller.actor, &target, params.filename.as_deref(), &bytes).await?;
     Ok((StatusCode::CREATED, Json(asset)))
 }

@@ -155,9 +155,27 @@ pub struct FormState {
     pub errors: Vec<FieldError>,
 }
 
+/// A form post whose fields may repeat (one `client` or `network` per ticked box), in order.
+pub type Pairs = Vec<(String, String)>;
+
 impl FormState {
     pub fn new(values: HashMap<String, String>) -> Self {
         Self { values, errors: Vec::new() }
+    }
+
+    /// Values of repeated fields are joined with commas, which is what [`FormState::checked`] reads.
+    pub fn from_pairs(pairs: &Pairs) -> Self {
+        let mut values: HashMap<String, String> = HashMap::new();
+        for (k, v) in pairs {
+            values
+                .entry(k.clone())
+                .and_modify(|e| {
+                    e.push(',');
+                    e.push_str(v)
+                })
+                .or_insert_with(|| v.clone());
+        }
+        Self::new(values)
     }
 
     pub fn with_error(mut self, error: &AppError) -> Self {

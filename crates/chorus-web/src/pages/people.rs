@@ -13,27 +13,10 @@ use chorus_domain::{
 use chorus_store::{ArchivedFilter, Invitation};
 use serde::Deserialize;
 
-use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
+use super::{FormState, Layout, NoticeQuery, Pairs, Section, error_page, notice, render};
 use crate::auth::PageActor;
 use crate::services::{self, InvitationRequest, PersonUpdate};
 use crate::{AppError, AppState};
-
-/// Form posts with repeated fields (one `client` per ticked box) as a list of pairs.
-type Pairs = Vec<(String, String)>;
-
-fn to_values(pairs: &Pairs) -> HashMap<String, String> {
-    let mut values: HashMap<String, String> = HashMap::new();
-    for (k, v) in pairs {
-        values
-            .entry(k.clone())
-            .and_modify(|e| {
-                e.push(',');
-                e.push_str(v)
-            })
-            .or_insert_with(|| v.clone());
-    }
-    values
-}
 
 #[derive(Template)]
 #[template(path = "people.html")]
@@ -179,7 +162,7 @@ pub async fn invite(
     headers: HeaderMap,
     axum::Form(pairs): axum::Form<Pairs>,
 ) -> Response {
-    let values = to_values(&pairs);
+    let values = FormState::from_pairs(&pairs).values;
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
     let mut check = Checker::default();
     let email = check.check(Email::parse(get("email")));
@@ -307,7 +290,7 @@ pub async fn update(
     axum::Form(pairs): axum::Form<Pairs>,
 ) -> Response {
     let Ok(id) = id.parse::<PersonId>() else { return error_page(AppError::NotFound("person")) };
-    let values = to_values(&pairs);
+    let values = FormState::from_pairs(&pairs).values;
     let update = match values.get("action").map(String::as_str) {
         Some("deactivate") => Ok(PersonUpdate { deactivated: Some(true), ..Default::default() }),
         Some("reactivate") => Ok(PersonUpdate { deactivated: Some(false), ..Default::default() }),

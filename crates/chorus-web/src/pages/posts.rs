@@ -14,14 +14,11 @@ use chorus_domain::{
 };
 use serde::Deserialize;
 
-use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
+use super::{FormState, Layout, NoticeQuery, Pairs, Section, error_page, notice, render};
 use crate::auth::PageActor;
 use crate::services::posts::{self as service, PostCheck, VariantCheck};
 use crate::services::{self, strategy};
 use crate::{AppError, AppState};
-
-/// Form posts repeat `network` once per ticked box, so they arrive as pairs.
-type Pairs = Vec<(String, String)>;
 
 /// What the composer needs to know to offer a network.
 pub struct NetworkView {
@@ -206,20 +203,6 @@ fn values_of(post: &Post) -> Pairs {
     pairs
 }
 
-fn form_of(pairs: &Pairs) -> FormState {
-    let mut values: HashMap<String, String> = HashMap::new();
-    for (k, v) in pairs {
-        values
-            .entry(k.clone())
-            .and_modify(|e| {
-                e.push(',');
-                e.push_str(v)
-            })
-            .or_insert_with(|| v.clone());
-    }
-    FormState::new(values)
-}
-
 /// Reads the composer's form into a draft. A ticked network with an empty text starts from the base text.
 fn parse_draft(form: &FormState) -> Result<PostDraft, Invalid> {
     let get = |k: &str| form.value(k).to_string();
@@ -313,7 +296,7 @@ async fn composer(
 
 pub async fn new_form(State(state): State<AppState>, page: PageActor, Path(client): Path<String>) -> Response {
     let Ok(client_id) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
-    let form = form_of(&vec![("status".to_string(), "draft".to_string())]);
+    let form = FormState::from_pairs(&vec![("status".to_string(), "draft".to_string())]);
     match composer(&state, &page, client_id, None, form).await {
         Ok(p) => render(StatusCode::OK, &p),
         Err(e) => error_page(e),
@@ -327,7 +310,7 @@ pub async fn create(
     axum::Form(pairs): axum::Form<Pairs>,
 ) -> Response {
     let Ok(client_id) = client.parse::<ClientId>() else { return error_page(AppError::NotFound("client")) };
-    let form = form_of(&pairs);
+    let form = FormState::from_pairs(&pairs);
     let result = match parse_draft(&form) {
         Ok(draft) => service::create_post(&state, &page.actor, client_id, draft).await,
         Err(e) => Err(e.into()),
@@ -353,7 +336,7 @@ pub async fn edit_form(
     let Ok(id) = id.parse::<PostId>() else { return error_page(AppError::NotFound("post")) };
     let result = async {
         let post = service::post(&state, &page.actor, id).await?;
-        let form = form_of(&values_of(&post));
+        let form = FormState::from_pairs(&values_of(&post));
         composer(&state, &page, post.client_id, Some(post), form).await
     }
     .await;
@@ -377,7 +360,7 @@ pub async fn update(
         Ok(p) => p,
         Err(e) => return error_page(e),
     };
-    let form = form_of(&pairs);
+    let form = FormState::from_pairs(&pairs);
     let revision = form.value("revision").parse::<u32>().ok();
     let result = match parse_draft(&form) {
         Ok(draft) => service::update_post(&state, &page.actor, id, draft, revision).await,
