@@ -21,7 +21,7 @@ pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZ
 pub use ids::{
     ApiTokenId, AssetId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId, PostId, VariantId,
 };
-pub use media::{Asset, AssetFields, AssetKind, MediaType};
+pub use media::{Aspect, Asset, AssetFields, AssetKind, FocalPoint, MediaType};
 pub use office_hours::{OfficeHours, TimeRange};
 pub use organization::{Organization, OrganizationName};
 pub use page::{Cursor, Page, PageRequest};

@@ -98,6 +98,128 @@ impl MediaType {
     }
 }
 
+/// The point of an image that must stay in view when it is cropped, in thousandths of its width and height from
+/// the top-left corner: (500, 500) is the centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FocalPoint {
+    pub x: u16,
+    pub y: u16,
+}
+
+impl FocalPoint {
+    pub const CENTRE: FocalPoint = FocalPoint { x: 500, y: 500 };
+
+    /// A focal point inside the image; each coordinate runs from 0 to 1000.
+    pub fn new(x: u16, y: u16) -> Result<Self, Invalid> {
+        let mut check = Checker::default();
+        if x > 1000 {
+            check.fail(Invalid::field("focal_point.x", "must be between 0 (left edge) and 1000 (right edge)"));
+        }
+        if y > 1000 {
+            check.fail(Invalid::field("focal_point.y", "must be between 0 (top edge) and 1000 (bottom edge)"));
+        }
+        check.finish().map(|()| FocalPoint { x, y })
+    }
+}
+
+impl Default for FocalPoint {
+    fn default() -> Self {
+        Self::CENTRE
+    }
+}
+
+/// A width-to-height ratio such as 4:5, kept as the two whole numbers a network's documentation gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Aspect {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Aspect {
+    pub const SQUARE: Aspect = Aspect { width: 1, height: 1 };
+
+    pub fn new(width: u32, height: u32) -> Result<Self, Invalid> {
+        if width == 0 || height == 0 || width > 10_000 || height > 10_000 {
+            return Err(Invalid::field("aspect", "both sides must be whole numbers from 1 to 10000, as in 4:5"));
+        }
+        Ok(Aspect { width, height })
+    }
+
+    /// Parses `4:5` (or `1.91:1`, kept as 191:100).
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let bad = || Invalid::field("aspect", format!("'{raw}' is not a ratio such as 4:5 or 1.91:1"));
+        let (w, h) = raw.trim().split_once(':').ok_or_else(bad)?;
+        let scale = |part: &str| -> Option<(u64, u32)> {
+            let (whole, frac) = part.split_once('.').unwrap_or((part, ""));
+            if whole.is_empty() || frac.len() > 3 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let digits: u64 = format!("{whole}{frac}").parse().ok()?;
+            Some((digits, u32::try_from(frac.len()).ok()?))
+        };
+        let ((wd, wf), (hd, hf)) = (scale(w).ok_or_else(bad)?, scale(h).ok_or_else(bad)?);
+        // Both sides to the same number of decimals, then reduced.
+        let places = wf.max(hf);
+        let (mut a, mut b) = (wd * 10u64.pow(places - wf), hd * 10u64.pow(places - hf));
+        let g = gcd(a, b);
+        if g == 0 {
+            return Err(bad());
+        }
+        (a, b) = (a / g, b / g);
+        Aspect::new(u32::try_from(a).map_err(|_| bad())?, u32::try_from(b).map_err(|_| bad())?)
+    }
+
+    /// Width divided by height.
+    pub fn ratio(&self) -> f64 {
+        f64::from(self.width) / f64::from(self.height)
+    }
+
+    /// The ratio of an image of these dimensions.
+    pub fn of(width: u32, height: u32) -> Option<Self> {
+        let g = gcd(u64::from(width), u64::from(height));
+        if g == 0 {
+            return None;
+        }
+        Aspect::new(u32::try_from(u64::from(width) / g).ok()?, u32::try_from(u64::from(height) / g).ok()?).ok()
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+impl std::fmt::Display for Aspect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.width, self.height)
+    }
+}
+
+impl utoipa::PartialSchema for Aspect {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A width-to-height ratio such as 4:5 or 1.91:1."))
+            .examples(["4:5"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Aspect {}
+
+impl TryFrom<String> for Aspect {
+    type Error = Invalid;
+    fn try_from(raw: String) -> Result<Self, Invalid> {
+        Aspect::parse(&raw)
+    }
+}
+
+impl From<Aspect> for String {
+    fn from(aspect: Aspect) -> String {
+        aspect.to_string()
+    }
+}
+
 /// An image or video of a client's media library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Asset {
@@ -195,6 +317,20 @@ mod tests {
         assert_eq!(with_extension_of("photo", MediaType::Png), "photo.png");
         assert_eq!(with_extension_of("clip.v2.mov", MediaType::Mp4), "clip.v2.mp4");
         assert_eq!(with_extension_of(&"x".repeat(MAX_FILENAME), MediaType::Webp).chars().count(), MAX_FILENAME);
+    }
+
+    #[test]
+    fn aspects_parse_and_reduce() {
+        assert_eq!(Aspect::parse("4:5").ok(), Some(Aspect { width: 4, height: 5 }));
+        assert_eq!(Aspect::parse("1.91:1").ok(), Some(Aspect { width: 191, height: 100 }));
+        assert_eq!(Aspect::parse("16:9").map(|a| a.to_string()).ok().as_deref(), Some("16:9"));
+        assert_eq!(Aspect::parse("1080:1350").ok(), Some(Aspect { width: 4, height: 5 }));
+        assert_eq!(Aspect::of(1920, 1080), Some(Aspect { width: 16, height: 9 }));
+        for bad in ["", "4", "0:1", "a:b", "4:-5", "1.2345:1", "4:5:6"] {
+            assert!(Aspect::parse(bad).is_err(), "{bad}");
+        }
+        assert!(FocalPoint::new(1000, 0).is_ok());
+        assert!(FocalPoint::new(1001, 0).is_err());
     }
 
     #[test]
