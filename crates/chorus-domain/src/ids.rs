@@ -93,3 +93,11 @@ id_type!(
     /// An image or video in a client's media library.
     AssetId
 );
+id_type!(
+    /// An RSS or Atom feed a client's drafts are made from.
+    FeedId
+);
+id_type!(
+    /// A secret link a client uses to send files into its media library without an account.
+    AssetRequestId
+);

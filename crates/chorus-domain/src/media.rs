@@ -231,18 +231,47 @@ pub struct Asset {
     /// The type detected from the file's bytes, e.g. `image/jpeg`.
     pub media_type: MediaType,
     pub size_bytes: u64,
-    /// Pixels, for images; videos have none recorded yet.
+    /// Pixels as the picture is shown (a phone photo taken upright is taller than wide); for a video, its
+    /// frame size. `None` for a video whose container could not be read.
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Videos: how long they play, in milliseconds.
+    pub duration_ms: Option<u64>,
+    /// Videos: the video track's codec as the container names it, e.g. `avc1` (H.264) or `hvc1` (HEVC).
+    pub video_codec: Option<String>,
     /// The name it was uploaded under, cleaned of paths and odd characters, with an extension that matches
     /// its type.
     pub filename: String,
     /// A description for people who cannot see the image, published with it.
     pub alt_text: String,
+    /// The folder it is filed in, e.g. `Campaigns/Spring 2027`; empty at the top level.
+    pub folder: String,
+    /// Lower-case labels for finding it again, e.g. `spring`, `product shot`.
+    pub tags: Vec<String>,
+    /// What must stay in view when a rendition crops it.
+    pub focal_point: FocalPoint,
     /// The SHA-256 of the bytes, in lower-case hex.
     pub sha256: String,
     pub created_by: PersonId,
     pub created_at: DateTime<Utc>,
+}
+
+impl Asset {
+    /// What a search of the library looks in: the file name, the alt text and the tags, lower-cased as searches
+    /// are. The separator cannot be typed into any of them, so no match spans two.
+    pub fn search_key(&self) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.filename.to_lowercase(),
+            self.alt_text.to_lowercase(),
+            self.tags.join("\u{1f}")
+        )
+    }
+
+    /// The file's last path segment, e.g. `Spring 2027` for `Campaigns/Spring 2027`; empty at the top level.
+    pub fn folder_name(&self) -> &str {
+        self.folder.rsplit('/').next().unwrap_or_default()
+    }
 }
 
 /// An asset's editable fields.
@@ -251,16 +280,136 @@ pub struct AssetFields {
     #[serde(default)]
     pub alt_text: String,
     pub filename: String,
+    /// As [`folder_path`] leaves it; empty at the top level.
+    #[serde(default)]
+    pub folder: String,
+    /// As [`tag_list`] leaves them.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub focal_point: FocalPoint,
 }
 
 impl AssetFields {
-    /// Checks the fields; the file name is expected to be [`sanitize_filename`]d already.
+    /// The fields of an asset as they are now, to change some of them.
+    pub fn of(asset: &Asset) -> Self {
+        AssetFields {
+            alt_text: asset.alt_text.clone(),
+            filename: asset.filename.clone(),
+            folder: asset.folder.clone(),
+            tags: asset.tags.clone(),
+            focal_point: asset.focal_point,
+        }
+    }
+
+    /// Checks the fields; the file name is expected to be [`sanitize_filename`]d already, the folder and tags
+    /// normalized by [`folder_path`] and [`tag_list`] (anything those would change is refused).
     pub fn check(&self) -> Result<(), Invalid> {
         let mut check = Checker::default();
         check.check(bounded_text("alt_text", &self.alt_text, 0, MAX_ALT_TEXT));
         check.check(bounded_text("filename", &self.filename, 1, MAX_FILENAME));
+        if let Some(folder) = check.check(folder_path(&self.folder))
+            && folder != self.folder
+        {
+            check.fail(Invalid::field("folder", format!("'{}' is not written as '{folder}'", self.folder)));
+        }
+        if let Some(tags) = check.check(tag_list(&self.tags))
+            && tags != self.tags
+        {
+            check.fail(Invalid::field("tags", "tags must be trimmed, lower-case and each given once"));
+        }
+        check.check(FocalPoint::new(self.focal_point.x, self.focal_point.y));
         check.finish()
     }
+}
+
+/// The most tags an asset may have.
+pub const MAX_TAGS: usize = 20;
+/// The longest tag, in characters.
+pub const MAX_TAG: usize = 40;
+/// The longest name of one folder, in characters.
+pub const MAX_FOLDER_NAME: usize = 60;
+/// How deep folders may nest: `a/b/c/d/e` is as deep as it goes.
+pub const MAX_FOLDER_DEPTH: usize = 5;
+
+/// A folder path as typed (`Campaigns / Spring 2027/`), written the one way Chorus keeps it
+/// (`Campaigns/Spring 2027`): each folder's name trimmed, slashes at either end dropped. Empty is the top level.
+/// Fails on `folder` for an empty name between two slashes, control characters, a name longer than
+/// [`MAX_FOLDER_NAME`] or more than [`MAX_FOLDER_DEPTH`] levels.
+pub fn folder_path(raw: &str) -> Result<String, Invalid> {
+    let bad = |message: String| Invalid::field("folder", message);
+    let trimmed = raw.trim().trim_matches('/').trim();
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let mut names = Vec::new();
+    for name in trimmed.split('/') {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(bad("a folder's name cannot be empty (two slashes in a row?)".to_string()));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(bad("a folder's name cannot contain control characters".to_string()));
+        }
+        let len = name.chars().count();
+        if len > MAX_FOLDER_NAME {
+            return Err(bad(format!(
+                "a folder's name may be at most {MAX_FOLDER_NAME} characters ('{name}' has {len})"
+            )));
+        }
+        names.push(name);
+    }
+    if names.len() > MAX_FOLDER_DEPTH {
+        return Err(bad(format!("folders nest at most {MAX_FOLDER_DEPTH} deep; this path is {} deep", names.len())));
+    }
+    Ok(names.join("/"))
+}
+
+/// Whether `folder` is `ancestor` or inside it; every folder is inside the top level ("").
+pub fn folder_within(folder: &str, ancestor: &str) -> bool {
+    ancestor.is_empty() || folder == ancestor || folder.strip_prefix(ancestor).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// One tag written the way Chorus keeps it: trimmed, lower-case, inner spaces collapsed, a leading `#` dropped
+/// (`#Spring  Sale` is `spring sale`). Fails on `tags` for an empty tag, a comma, control characters or more than
+/// [`MAX_TAG`] characters.
+pub fn tag(raw: &str) -> Result<String, Invalid> {
+    let bad = |message: String| Invalid::field("tags", message);
+    let words: Vec<&str> = raw.trim().trim_start_matches('#').split_whitespace().collect();
+    let tag = words.join(" ").to_lowercase();
+    if tag.is_empty() {
+        return Err(bad("a tag cannot be empty".to_string()));
+    }
+    if tag.contains(',') {
+        return Err(bad(format!("'{tag}' holds a comma; commas separate tags")));
+    }
+    if tag.chars().any(char::is_control) {
+        return Err(bad("a tag cannot contain control characters".to_string()));
+    }
+    let len = tag.chars().count();
+    if len > MAX_TAG {
+        return Err(bad(format!("a tag may be at most {MAX_TAG} characters ('{tag}' has {len})")));
+    }
+    Ok(tag)
+}
+
+/// Tags as given, each as [`tag`] writes it, the first of any repeats kept in order; blank ones are skipped. Fails
+/// on `tags` for a bad tag or more than [`MAX_TAGS`].
+pub fn tag_list<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, Invalid> {
+    let mut tags: Vec<String> = Vec::new();
+    for one in raw.iter().map(AsRef::as_ref).filter(|t| !t.trim().trim_start_matches('#').trim().is_empty()) {
+        let one = tag(one)?;
+        if !tags.contains(&one) {
+            tags.push(one);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(Invalid::field(
+            "tags",
+            format!("an asset may have at most {MAX_TAGS} tags (these are {})", tags.len()),
+        ));
+    }
+    Ok(tags)
 }
 
 /// A file name as uploaded, made safe to store and to send back in a header: only its last path component,
@@ -335,10 +484,70 @@ mod tests {
 
     #[test]
     fn alt_text_is_bounded() {
-        let fields = AssetFields { alt_text: "a".repeat(MAX_ALT_TEXT + 1), filename: "a.png".into() };
-        assert_eq!(fields.check().err().map(|e| e.errors[0].field.clone()).as_deref(), Some("alt_text"));
-        assert!(AssetFields { alt_text: "A cup".into(), filename: "a.png".into() }.check().is_ok());
+        let fields = |alt_text: String| AssetFields {
+            alt_text,
+            filename: "a.png".into(),
+            folder: String::new(),
+            tags: Vec::new(),
+            focal_point: FocalPoint::CENTRE,
+        };
+        let too_long = fields("a".repeat(MAX_ALT_TEXT + 1));
+        assert_eq!(too_long.check().err().map(|e| e.errors[0].field.clone()).as_deref(), Some("alt_text"));
+        assert!(fields("A cup".into()).check().is_ok());
         assert!(MediaType::parse("image/jpeg").is_ok_and(|t| t.kind() == AssetKind::Image));
         assert!(MediaType::parse("text/plain").is_err());
+    }
+
+    #[test]
+    fn folders_are_written_one_way_and_bounded() {
+        assert_eq!(folder_path(" / Campaigns /  Spring 2027/ ").ok().as_deref(), Some("Campaigns/Spring 2027"));
+        assert_eq!(folder_path("").ok().as_deref(), Some(""));
+        assert_eq!(folder_path("///").ok().as_deref(), Some(""));
+        assert_eq!(folder_path("a/b/c/d/e").ok().as_deref(), Some("a/b/c/d/e"));
+        let name = "n".repeat(MAX_FOLDER_NAME);
+        assert_eq!(folder_path(&name).ok(), Some(name.clone()));
+        for bad in ["a//b", "a/ /b", "a/b/c/d/e/f", "tab\there", &format!("{name}n")] {
+            let error = folder_path(bad).err().map(|e| e.errors[0].field.clone());
+            assert_eq!(error.as_deref(), Some("folder"), "{bad:?}");
+        }
+        assert!(folder_within("Campaigns/Spring", "Campaigns"));
+        assert!(folder_within("Campaigns", "Campaigns"));
+        assert!(folder_within("Campaigns", ""));
+        assert!(!folder_within("Campaigns 2", "Campaigns"), "a longer name is not inside");
+        assert!(!folder_within("Campaigns", "Campaigns/Spring"));
+    }
+
+    #[test]
+    fn tags_are_lower_case_unique_and_bounded() {
+        let tags = tag_list(&[" Spring ", "#Product  Shot", "spring", "", "  "]);
+        assert_eq!(tags.ok(), Some(vec!["spring".to_string(), "product shot".to_string()]));
+        assert_eq!(tag("ÉTÉ").ok().as_deref(), Some("été"));
+        for bad in ["a,b", "bell\u{7}", &"t".repeat(MAX_TAG + 1), "#"] {
+            let error = tag(bad).err().map(|e| e.errors[0].field.clone());
+            assert_eq!(error.as_deref(), Some("tags"), "{bad:?}");
+        }
+        let many: Vec<String> = (0..=MAX_TAGS).map(|n| format!("t{n}")).collect();
+        assert!(tag_list(&many).is_err());
+        assert!(tag_list(&many[..MAX_TAGS]).is_ok());
+        let repeated: Vec<String> = (0..50).map(|_| "same".to_string()).collect();
+        assert_eq!(tag_list(&repeated).ok().map(|t| t.len()), Some(1), "repeats are not counted twice");
+    }
+
+    #[test]
+    fn fields_must_be_normalized_before_they_are_stored() {
+        let mut fields = AssetFields {
+            alt_text: String::new(),
+            filename: "a.png".into(),
+            folder: "Campaigns/Spring".into(),
+            tags: vec!["spring".into()],
+            focal_point: FocalPoint { x: 200, y: 900 },
+        };
+        assert!(fields.check().is_ok());
+        fields.folder = "Campaigns/".into();
+        fields.tags = vec!["Spring".into()];
+        fields.focal_point = FocalPoint { x: 1001, y: 0 };
+        let fields: Vec<String> =
+            fields.check().err().map(|e| e.errors.into_iter().map(|e| e.field).collect()).unwrap_or_default();
+        assert_eq!(fields, ["folder", "tags", "focal_point.x"]);
     }
 }

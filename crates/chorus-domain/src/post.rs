@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::validation::{Checker, Invalid, bounded_text};
-use crate::{ClientId, OrganizationId, PersonId, PillarId, PostId, VariantId};
+use crate::{AssetId, ClientId, OrganizationId, PersonId, PillarId, PostId, VariantId};
 
 /// Where a post is in its life. Scheduling and publishing add their states later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -110,6 +110,21 @@ pub struct VariantOptions {
     pub reply_control: ReplyControl,
 }
 
+/// An image or video of the client's media library attached to a variant, in the order it is published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VariantMedia {
+    pub asset_id: AssetId,
+    /// Alt text for this post only; empty means the asset's own alt text.
+    #[serde(default)]
+    pub alt_text: String,
+    /// For an image: the aspect it is cropped to on this network, around its focal point; none keeps it whole.
+    #[serde(default)]
+    pub crop: Option<crate::media::Aspect>,
+}
+
+/// The most media a variant may carry; the per-network rules are stricter (Instagram carousels take 10, X 4).
+pub const MAX_VARIANT_MEDIA: usize = 20;
+
 /// A post as it will appear on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Variant {
@@ -126,6 +141,9 @@ pub struct Variant {
     /// Further parts of a thread on X, Threads, Bluesky and Mastodon, in order.
     #[serde(default)]
     pub thread: Vec<String>,
+    /// Images or videos, in order.
+    #[serde(default)]
+    pub media: Vec<VariantMedia>,
     #[serde(default)]
     pub options: VariantOptions,
 }
@@ -143,6 +161,8 @@ pub struct VariantDraft {
     pub first_comment: String,
     #[serde(default)]
     pub thread: Vec<String>,
+    #[serde(default)]
+    pub media: Vec<VariantMedia>,
     #[serde(default)]
     pub options: VariantOptions,
 }
@@ -224,6 +244,20 @@ impl PostDraft {
             for (n, part) in v.thread.iter().enumerate() {
                 check.check(bounded_text(&format!("variants[{i}].thread[{n}]"), part, 1, MAX_TEXT_CHARS));
             }
+            if v.media.len() > MAX_VARIANT_MEDIA {
+                check.fail(Invalid::field(at("media"), format!("at most {MAX_VARIANT_MEDIA} images or videos")));
+            }
+            for (n, item) in v.media.iter().enumerate() {
+                if v.media[..n].iter().any(|earlier| earlier.asset_id == item.asset_id) {
+                    check.fail(Invalid::field(format!("variants[{i}].media[{n}]"), "this file is attached twice"));
+                }
+                check.check(bounded_text(
+                    &format!("variants[{i}].media[{n}].alt_text"),
+                    &item.alt_text,
+                    0,
+                    crate::media::MAX_ALT_TEXT,
+                ));
+            }
             if v.options.collaborators.len() > 3 {
                 check.fail(Invalid::field(at("options.collaborators"), "Instagram allows at most 3 collaborators"));
             }
@@ -281,6 +315,7 @@ impl Variant {
             link: self.link.clone(),
             first_comment: self.first_comment.clone(),
             thread: self.thread.clone(),
+            media: self.media.clone(),
             options: self.options.clone(),
         }
     }
@@ -324,6 +359,7 @@ impl Post {
                         (variant.link != before.link, "link"),
                         (variant.first_comment != before.first_comment, "first comment"),
                         (variant.thread != before.thread, "thread"),
+                        (variant.media != before.media, "media"),
                         (variant.options != before.options, "options"),
                     ] {
                         if changed {
@@ -404,6 +440,7 @@ mod tests {
             link: String::new(),
             first_comment: String::new(),
             thread: Vec::new(),
+            media: Vec::new(),
             options: VariantOptions::default(),
         };
         let before = Post {
@@ -431,6 +468,25 @@ mod tests {
             ["status draft → template", "title", "X text", "added Bluesky", "removed LinkedIn"]
         );
         assert!(before.changes_since(&before).is_empty());
+    }
+
+    #[test]
+    fn a_variant_attaches_each_file_once_with_bounded_alt_text() {
+        let id = AssetId::new();
+        let twice = draft(serde_json::json!({"variants": [
+            {"network": "x", "media": [{"asset_id": id}, {"asset_id": id, "alt_text": "a".repeat(1501)}]}
+        ]}));
+        let fields: Vec<String> = twice.check().err().unwrap().errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["variants[0].media[1]", "variants[0].media[1].alt_text"]);
+        let cropped = draft(serde_json::json!({"variants": [
+            {"network": "instagram", "media": [{"asset_id": id, "crop": "4:5", "alt_text": "A cup"}]}
+        ]}));
+        assert!(cropped.check().is_ok());
+        assert_eq!(cropped.variants[0].media[0].crop, crate::media::Aspect::parse("4:5").ok());
+        let bad_crop = serde_json::from_value::<PostDraft>(serde_json::json!({"variants": [
+            {"network": "instagram", "media": [{"asset_id": id, "crop": "wide"}]}
+        ]}));
+        assert!(bad_crop.is_err(), "a crop that is no ratio is refused when read");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::clock::Clock;
+use crate::extensions::Extensions;
 use crate::maintenance::PurgeExpired;
 
 /// A boxed future a handler returns, so handlers of different types fit in one [`Registry`].
@@ -51,6 +52,7 @@ impl From<StoreError> for JobError {
 pub struct JobContext {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    extensions: Arc<Extensions>,
     job_id: JobId,
     attempt: u32,
 }
@@ -58,11 +60,27 @@ pub struct JobContext {
 impl JobContext {
     /// A context for calling a handler directly, outside a worker (e.g. in a test of the handler).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, job_id: JobId::new(), attempt: 1 }
+        Self { store, clock, extensions: Arc::default(), job_id: JobId::new(), attempt: 1 }
     }
 
-    pub(crate) fn for_job(store: Arc<dyn Store>, clock: Arc<dyn Clock>, job: &chorus_store::Job) -> Self {
-        Self { store, clock, job_id: job.id, attempt: job.attempts }
+    /// The same, with the values a worker would hand its handlers.
+    pub fn with_extensions(mut self, extensions: Arc<Extensions>) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    pub(crate) fn for_job(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        extensions: Arc<Extensions>,
+        job: &chorus_store::Job,
+    ) -> Self {
+        Self { store, clock, extensions, job_id: job.id, attempt: job.attempts }
+    }
+
+    /// A value the worker was given with [`Worker::with_extension`](crate::Worker::with_extension), by type.
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -11,16 +11,21 @@
 //!
 //! Jobs run at least once, not exactly once: a handler must be safe to run again.
 //!
+//! A handler that needs more than the store and the clock (an HTTP client, the web layer's state) gets it from
+//! [`JobContext::extension`], given to the worker with [`Worker::with_extension`]; see [`Extensions`].
+//!
 //! At start-up: register the handlers (including [`Registry::register_maintenance_jobs`]), call
 //! [`ensure_maintenance_scheduled`], and spawn [`Worker::run`] with a cancellation token that is cancelled on
 //! shutdown.
 
 mod clock;
+mod extensions;
 mod job;
 mod maintenance;
 mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use extensions::Extensions;
 pub use job::{BoxFuture, EnqueueError, Job, JobContext, JobError, Registry, enqueue};
 pub use maintenance::{PURGE_INTERVAL, PurgeExpired, SIGN_IN_FAILURE_RETENTION, ensure_maintenance_scheduled};
 pub use worker::{Worker, WorkerConfig};

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span};
 
 use crate::clock::{Clock, SystemClock, after};
+use crate::extensions::Extensions;
 use crate::job::{JobContext, JobError, Registry};
 
 /// Retries never come sooner than this (unless the backoff ceiling itself is lower), so a failing job cannot
@@ -59,13 +60,28 @@ pub struct Worker {
     store: Arc<dyn Store>,
     registry: Arc<Registry>,
     clock: Arc<dyn Clock>,
+    extensions: Arc<Extensions>,
     config: WorkerConfig,
     id: Arc<str>,
 }
 
 impl Worker {
     pub fn new(store: Arc<dyn Store>, registry: Registry, config: WorkerConfig) -> Self {
-        Self { store, registry: Arc::new(registry), clock: Arc::new(SystemClock), config, id: new_worker_id().into() }
+        Self {
+            store,
+            registry: Arc::new(registry),
+            clock: Arc::new(SystemClock),
+            extensions: Arc::default(),
+            config,
+            id: new_worker_id().into(),
+        }
+    }
+
+    /// Hands `value` to every job's handler, which finds it with
+    /// [`JobContext::extension`](crate::JobContext::extension); see [`Extensions`](crate::Extensions).
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        Arc::make_mut(&mut self.extensions).insert(value);
+        self
     }
 
     /// Replaces the real clock, e.g. with a [`ManualClock`](crate::ManualClock) in tests.
@@ -199,7 +215,7 @@ impl Worker {
                 return;
             };
 
-            let ctx = JobContext::for_job(Arc::clone(&self.store), Arc::clone(&self.clock), &job);
+            let ctx = JobContext::for_job(Arc::clone(&self.store), Arc::clone(&self.clock), Arc::clone(&self.extensions), &job);
             let payload = job.payload.clone();
             let started = Instant::now();
             tracing::debug!("job started");

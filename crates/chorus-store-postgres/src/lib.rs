@@ -5,9 +5,11 @@
 //! `posts`); `rows` turns rows back into domain values and `error` turns sqlx errors into [`StoreError`]s.
 //! Queries are built at run time (no `query!` macros), so building Chorus never needs a database.
 
+mod asset_requests;
 mod auth;
 mod clients;
 mod error;
+mod feeds;
 mod jobs;
 mod listener;
 mod media;

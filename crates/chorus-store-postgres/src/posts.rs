@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chorus_domain::{
-    ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId, Post, PostDraft,
-    PostId, PostRevision, PostStatus, Variant, VariantId,
+    Aspect, AssetId, ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId,
+    Post, PostDraft, PostId, PostRevision, PostStatus, Variant, VariantId, VariantMedia,
 };
-use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use chorus_store::{AssetUse, PostQuery, PostStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, QueryBuilder};
@@ -72,6 +72,7 @@ fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Var
             link: v.link.clone(),
             first_comment: v.first_comment.clone(),
             thread: v.thread.clone(),
+            media: v.media.clone(),
             options: v.options.clone(),
         })
         .collect()
@@ -113,6 +114,7 @@ impl PostStore for PgStore {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         client_in(&mut tx, org, client).await?;
         pillar_of(&mut tx, org, client, post.pillar_id).await?;
+        assets_of(&mut tx, org, client, std::slice::from_ref(&post)).await?;
         insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(post)
@@ -135,6 +137,7 @@ impl PostStore for PgStore {
         for pillar in pillars {
             pillar_of(&mut tx, org, client, Some(pillar)).await?;
         }
+        assets_of(&mut tx, org, client, &posts).await?;
         insert_posts(&mut tx, &posts).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(posts.iter().map(|p| p.id).collect())
@@ -221,6 +224,7 @@ impl PostStore for PgStore {
             updated_at: now(),
             ..current
         };
+        assets_of(&mut tx, org, post.client_id, std::slice::from_ref(&post)).await?;
         sqlx::query(
             "UPDATE posts SET status = $3, title = $4, base_text = $5, search_key = $6, pillar_id = $7, \
              sponsored = $8, revision = $9, updated_by = $10, updated_at = $11 \
@@ -312,6 +316,100 @@ impl PostStore for PgStore {
         }
         rows.iter().map(rows::revision).collect()
     }
+
+    async fn posts_using_asset(&self, org: OrganizationId, asset: AssetId) -> StoreResult<Vec<AssetUse>> {
+        let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+            "SELECT p.id, p.title, p.status, v.network FROM variant_media m \
+             JOIN variants v ON v.id = m.variant_id JOIN posts p ON p.id = m.post_id \
+             WHERE m.organization_id = $1 AND m.asset_id = $2 \
+             GROUP BY p.id, p.title, p.status, v.network, v.position ORDER BY p.id DESC, v.position",
+        )
+        .bind(org.as_uuid())
+        .bind(asset.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut uses: Vec<AssetUse> = Vec::new();
+        for (post, title, status, network) in rows {
+            let network: Network = network.parse().map_err(|e| StoreError::Corrupt(format!("post {post}: {e}")))?;
+            match uses.last_mut() {
+                Some(last) if last.post_id.as_uuid() == post => last.networks.push(network),
+                _ => uses.push(AssetUse {
+                    post_id: PostId::from_uuid(post),
+                    title,
+                    status: PostStatus::parse(&status).map_err(|e| StoreError::Corrupt(format!("post {post}: {e}")))?,
+                    networks: vec![network],
+                }),
+            }
+        }
+        Ok(uses)
+    }
+}
+
+/// Fails with a conflict on `asset` when posts carry any of these files, naming how many and which: a file a post
+/// will publish must not vanish from under it. Locks nothing: the foreign key stops a post saved meanwhile.
+pub(crate) async fn refuse_assets_in_use(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+    assets: &[AssetId],
+) -> StoreResult<()> {
+    if assets.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = assets.iter().map(|a| a.as_uuid()).collect();
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT p.title FROM variant_media m JOIN posts p ON p.id = m.post_id \
+         WHERE m.organization_id = $1 AND m.asset_id = ANY($2) ORDER BY p.title",
+    )
+    .bind(org.as_uuid())
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    match titles.len() {
+        0 => Ok(()),
+        n => Err(in_use(n, &titles)),
+    }
+}
+
+/// The refusal to delete files that `n` posts carry, naming the first few.
+fn in_use(n: usize, titles: &[String]) -> StoreError {
+    let named: Vec<String> = titles
+        .iter()
+        .take(3)
+        .map(|t| if t.trim().is_empty() { "an untitled post".to_string() } else { format!("“{t}”") })
+        .collect();
+    let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+    let posts = if n == 1 { "1 post" } else { &format!("{n} posts") };
+    StoreError::Conflict {
+        field: "asset",
+        message: format!("used by {posts} ({}{more}); take it out of them first", named.join(", ")),
+    }
+}
+
+/// Fails with `NotFound("asset")` unless every asset the posts' variants carry is one of the client's; keeps them
+/// until the transaction ends.
+async fn assets_of(conn: &mut PgConnection, org: OrganizationId, client: ClientId, posts: &[Post]) -> StoreResult<()> {
+    let mut wanted: Vec<Uuid> =
+        posts.iter().flat_map(|p| &p.variants).flat_map(|v| &v.media).map(|m| m.asset_id.as_uuid()).collect();
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM assets WHERE organization_id = $1 AND client_id = $2 AND id = ANY($3) FOR KEY SHARE",
+    )
+    .bind(org.as_uuid())
+    .bind(client.as_uuid())
+    .bind(&wanted)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    if found.len() != wanted.len() {
+        return Err(StoreError::NotFound("asset"));
+    }
+    Ok(())
 }
 
 /// Fails with `NotFound("client")` unless the client exists in the organization; keeps it until the transaction
@@ -381,11 +479,43 @@ async fn fetch_variants(
     .fetch_all(&mut *conn)
     .await
     .map_err(db_error)?;
+    let mut media = fetch_media(conn, org, posts).await?;
     for row in &rows {
-        let (post, variant) = rows::variant(row)?;
+        let (post, mut variant) = rows::variant(row)?;
+        variant.media = media.remove(&variant.id.as_uuid()).unwrap_or_default();
         by_post.entry(post).or_default().push(variant);
     }
     Ok(by_post)
+}
+
+/// The media of these posts' variants, by variant, each variant's in order.
+async fn fetch_media(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+    posts: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<VariantMedia>>> {
+    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = sqlx::query_as(
+        "SELECT variant_id, asset_id, alt_text, crop FROM variant_media WHERE organization_id = $1 AND post_id = ANY($2) \
+         ORDER BY variant_id, position",
+    )
+    .bind(org.as_uuid())
+    .bind(posts)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let mut by_variant: HashMap<Uuid, Vec<VariantMedia>> = HashMap::new();
+    for (variant, asset, alt_text, crop) in rows {
+        let crop = crop
+            .map(|c| Aspect::parse(&c))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("variant {variant}: {e}")))?;
+        by_variant.entry(variant).or_default().push(VariantMedia {
+            asset_id: AssetId::from_uuid(asset),
+            alt_text,
+            crop,
+        });
+    }
+    Ok(by_variant)
 }
 
 /// Inserts new posts with their variants and their first revisions, a few hundred rows per statement.
@@ -445,6 +575,29 @@ async fn insert_variants(conn: &mut PgConnection, posts: &[Post]) -> StoreResult
                 .push_bind(v.first_comment.as_str())
                 .push_bind(thread.clone())
                 .push_bind(options.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(db_error)?;
+    }
+    let mut media = Vec::new();
+    for post in posts {
+        for v in &post.variants {
+            for (position, item) in v.media.iter().enumerate() {
+                media.push((post, v, int(position)?, item));
+            }
+        }
+    }
+    for chunk in media.chunks(BATCH) {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "INSERT INTO variant_media (variant_id, post_id, organization_id, position, asset_id, alt_text, crop) ",
+        );
+        sql.push_values(chunk, |mut row, (post, v, position, item)| {
+            row.push_bind(v.id.as_uuid())
+                .push_bind(post.id.as_uuid())
+                .push_bind(post.organization_id.as_uuid())
+                .push_bind(*position)
+                .push_bind(item.asset_id.as_uuid())
+                .push_bind(item.alt_text.as_str())
+                .push_bind(item.crop.map(|c| c.to_string()));
         });
         sql.build().execute(&mut *conn).await.map_err(db_error)?;
     }
@@ -520,6 +673,7 @@ mod tests {
                 link: String::new(),
                 first_comment: String::new(),
                 thread: vec![],
+                media: vec![],
                 options: VariantOptions::default(),
             }],
         };

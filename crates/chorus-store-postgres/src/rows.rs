@@ -6,9 +6,9 @@ use std::fmt::Display;
 
 use chorus_domain::{
     ApiTokenId, Asset, AssetId, AssetKind, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour,
-    Email, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, Organization, OrganizationId,
-    OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId, PostRevision,
-    PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
+    Email, FocalPoint, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, Organization,
+    OrganizationId, OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId,
+    PostRevision, PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, StoreError, StoreResult};
 use sqlx::postgres::{PgRow, Postgres};
@@ -48,7 +48,7 @@ pub(crate) const POST_COLUMNS: &str = "id, organization_id, client_id, status, t
 pub(crate) const VARIANT_COLUMNS: &str = "id, post_id, network, text, link, first_comment, thread, options";
 
 pub(crate) const ASSET_COLUMNS: &str = "id, organization_id, client_id, kind, media_type, size_bytes, width, height, \
-     filename, alt_text, sha256, created_by, created_at";
+     duration_ms, video_codec, filename, alt_text, folder, tags, focal_x, focal_y, sha256, created_by, created_at";
 
 pub(crate) const REVISION_COLUMNS: &str = "post_id, organization_id, revision, changed_by, changed_at, snapshot";
 
@@ -202,6 +202,8 @@ pub(crate) fn variant(row: &PgRow) -> StoreResult<(Uuid, Variant)> {
         link: get(row, "link")?,
         first_comment: get(row, "first_comment")?,
         thread: json(row, "variants.thread")?,
+        // Filled in by the caller from `variant_media`.
+        media: Vec::new(),
         options: json(row, "variants.options")?,
     };
     Ok((get(row, "post_id")?, variant))
@@ -294,6 +296,17 @@ pub(crate) fn asset(row: &PgRow) -> StoreResult<Asset> {
             .map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("assets.{column} holds {v}"))))
             .transpose()
     };
+    let duration_ms: Option<i64> = get(row, "duration_ms")?;
+    let duration_ms = duration_ms
+        .map(|ms| u64::try_from(ms).map_err(|_| StoreError::Corrupt(format!("assets.duration_ms holds {ms}"))))
+        .transpose()?;
+    let focal = |column: &str| -> StoreResult<u16> {
+        let value: i32 = get(row, column)?;
+        u16::try_from(value).map_err(|_| StoreError::Corrupt(format!("assets.{column} holds {value}")))
+    };
+    let focal_point = FocalPoint::new(focal("focal_x")?, focal("focal_y")?)
+        .map_err(|e| StoreError::Corrupt(format!("assets focal point: {e}")))?;
+    let tags: String = get(row, "tags")?;
     Ok(Asset {
         id: AssetId::from_uuid(get(row, "id")?),
         organization_id: OrganizationId::from_uuid(get(row, "organization_id")?),
@@ -303,8 +316,13 @@ pub(crate) fn asset(row: &PgRow) -> StoreResult<Asset> {
         size_bytes,
         width: pixels("width")?,
         height: pixels("height")?,
+        duration_ms,
+        video_codec: get(row, "video_codec")?,
         filename: get(row, "filename")?,
         alt_text: get(row, "alt_text")?,
+        folder: get(row, "folder")?,
+        tags: chorus_store::tags_from_column(&tags),
+        focal_point,
         sha256: get(row, "sha256")?,
         created_by: PersonId::from_uuid(get(row, "created_by")?),
         created_at: get(row, "created_at")?,

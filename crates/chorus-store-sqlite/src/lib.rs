@@ -11,9 +11,11 @@
 //! - a change that takes several statements runs in `SqliteStore::write_tx`, which takes SQLite's write
 //!   lock up front.
 
+mod asset_requests;
 mod auth;
 mod clients;
 mod error;
+mod feeds;
 mod jobs;
 mod media;
 mod organizations;

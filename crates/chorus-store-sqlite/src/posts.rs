@@ -5,13 +5,14 @@
 //! database, and two saves of one post run one after the other (the second sees the first's revision).
 
 use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr as _;
 
 use async_trait::async_trait;
 use chorus_domain::{
-    ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId, Post, PostDraft,
-    PostId, PostRevision, PostStatus, Variant, VariantId,
+    Aspect, AssetId, ClientAccess, ClientId, Cursor, Network, OrganizationId, Page, PageRequest, PersonId, PillarId,
+    Post, PostDraft, PostId, PostRevision, PostStatus, Variant, VariantId, VariantMedia,
 };
-use chorus_store::{PostQuery, PostStore, StoreError, StoreResult};
+use chorus_store::{AssetUse, PostQuery, PostStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
@@ -28,6 +29,21 @@ fn search_key(title: &str, base_text: &str) -> String {
 
 fn encoding(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
     move |e| StoreError::Other(format!("cannot encode {what}: {e}"))
+}
+
+/// The refusal to delete files that `n` posts carry, naming the first few.
+fn in_use(n: usize, titles: &[String]) -> StoreError {
+    let named: Vec<String> = titles
+        .iter()
+        .take(3)
+        .map(|t| if t.trim().is_empty() { "an untitled post".to_string() } else { format!("“{t}”") })
+        .collect();
+    let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+    let posts = if n == 1 { "1 post" } else { &format!("{n} posts") };
+    StoreError::Conflict {
+        field: "asset",
+        message: format!("used by {posts} ({}{more}); take it out of them first", named.join(", ")),
+    }
 }
 
 fn revision_taken(now: u32) -> StoreError {
@@ -51,6 +67,7 @@ fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Var
             link: v.link.clone(),
             first_comment: v.first_comment.clone(),
             thread: v.thread.clone(),
+            media: v.media.clone(),
             options: v.options.clone(),
         })
         .collect()
@@ -92,6 +109,7 @@ impl PostStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         self.client_in(&mut tx, org, client).await?;
         self.pillar_of(&mut tx, org, client, post.pillar_id).await?;
+        self.assets_of(&mut tx, org, client, std::slice::from_ref(&post)).await?;
         self.insert_posts(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(post)
@@ -114,6 +132,7 @@ impl PostStore for SqliteStore {
         for pillar in pillars {
             self.pillar_of(&mut tx, org, client, Some(pillar)).await?;
         }
+        self.assets_of(&mut tx, org, client, &posts).await?;
         self.insert_posts(&mut tx, &posts).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(posts.iter().map(|p| p.id).collect())
@@ -193,6 +212,7 @@ impl PostStore for SqliteStore {
             updated_at: now(),
             ..current
         };
+        self.assets_of(&mut tx, org, post.client_id, std::slice::from_ref(&post)).await?;
         sqlx::query(
             "UPDATE posts SET status = ?, title = ?, base_text = ?, search_key = ?, pillar_id = ?, sponsored = ?, \
              revision = ?, updated_by = ?, updated_at = ? WHERE id = ? AND organization_id = ?",
@@ -281,9 +301,63 @@ impl PostStore for SqliteStore {
         }
         rows::all(rows, RevisionRow::into_domain)
     }
+
+    async fn posts_using_asset(&self, org: OrganizationId, asset: AssetId) -> StoreResult<Vec<AssetUse>> {
+        let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT p.id, p.title, p.status, v.network FROM variant_media m \
+             JOIN variants v ON v.id = m.variant_id JOIN posts p ON p.id = m.post_id \
+             WHERE m.asset_id = ? AND m.organization_id = ? ORDER BY p.id DESC, v.position",
+        )
+        .bind(asset.as_uuid())
+        .bind(org.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.err())?;
+        let mut uses: Vec<AssetUse> = Vec::new();
+        for (post, title, status, network) in rows {
+            let network = Network::from_str(&network).map_err(|e| StoreError::Corrupt(format!("post {post}: {e}")))?;
+            match uses.last_mut() {
+                Some(last) if last.post_id.as_uuid() == post => last.networks.push(network),
+                _ => uses.push(AssetUse {
+                    post_id: PostId::from_uuid(post),
+                    title,
+                    status: PostStatus::parse(&status).map_err(|e| StoreError::Corrupt(format!("post {post}: {e}")))?,
+                    networks: vec![network],
+                }),
+            }
+        }
+        Ok(uses)
+    }
 }
 
 impl SqliteStore {
+    /// Fails with a conflict on `asset` when posts carry any of these files, naming how many and which: a file a
+    /// post will publish must not vanish from under it.
+    pub(crate) async fn refuse_assets_in_use(
+        &self,
+        conn: &mut SqliteConnection,
+        org: OrganizationId,
+        assets: &[AssetId],
+    ) -> StoreResult<()> {
+        if assets.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT p.title FROM variant_media m JOIN posts p ON p.id = m.post_id WHERE m.organization_id = ",
+        );
+        qb.push_bind(org.as_uuid()).push(" AND m.asset_id IN (");
+        let mut list = qb.separated(", ");
+        for id in assets {
+            list.push_bind(id.as_uuid());
+        }
+        qb.push(") ORDER BY p.title");
+        let titles: Vec<String> = qb.build_query_scalar().fetch_all(&mut *conn).await.map_err(self.err())?;
+        match titles.len() {
+            0 => Ok(()),
+            n => Err(in_use(n, &titles)),
+        }
+    }
+
     /// Fails with `NotFound("client")` unless the client exists in the organization.
     async fn client_in(&self, conn: &mut SqliteConnection, org: OrganizationId, client: ClientId) -> StoreResult<()> {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM clients WHERE id = ? AND organization_id = ?")
@@ -348,11 +422,73 @@ impl SqliteStore {
         }
         qb.push(") ORDER BY post_id, position");
         let rows = qb.build_query_as::<VariantRow>().fetch_all(&mut *conn).await.map_err(self.err())?;
+        let mut media = self.fetch_media(conn, org, posts).await?;
         for row in rows {
-            let (post, variant) = row.into_domain()?;
+            let (post, mut variant) = row.into_domain()?;
+            variant.media = media.remove(&variant.id.as_uuid()).unwrap_or_default();
             by_post.entry(post).or_default().push(variant);
         }
         Ok(by_post)
+    }
+
+    /// The media of these posts' variants, by variant, each variant's in order.
+    async fn fetch_media(
+        &self,
+        conn: &mut SqliteConnection,
+        org: OrganizationId,
+        posts: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, Vec<VariantMedia>>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT variant_id, asset_id, alt_text, crop FROM variant_media WHERE organization_id = ",
+        );
+        qb.push_bind(org.as_uuid()).push(" AND post_id IN (");
+        let mut list = qb.separated(", ");
+        for id in posts.iter().collect::<BTreeSet<_>>() {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY variant_id, position");
+        let rows: Vec<(Uuid, Uuid, String, Option<String>)> =
+            qb.build_query_as().fetch_all(&mut *conn).await.map_err(self.err())?;
+        let mut by_variant: HashMap<Uuid, Vec<VariantMedia>> = HashMap::new();
+        for (variant, asset, alt_text, crop) in rows {
+            let crop = crop
+                .map(|c| Aspect::parse(&c))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("variant {variant}: {e}")))?;
+            by_variant.entry(variant).or_default().push(VariantMedia {
+                asset_id: AssetId::from_uuid(asset),
+                alt_text,
+                crop,
+            });
+        }
+        Ok(by_variant)
+    }
+
+    /// Fails with `NotFound("asset")` unless every asset the posts' variants carry is one of the client's.
+    async fn assets_of(
+        &self,
+        conn: &mut SqliteConnection,
+        org: OrganizationId,
+        client: ClientId,
+        posts: &[Post],
+    ) -> StoreResult<()> {
+        let wanted: BTreeSet<Uuid> =
+            posts.iter().flat_map(|p| &p.variants).flat_map(|v| &v.media).map(|m| m.asset_id.as_uuid()).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM assets WHERE organization_id = ");
+        qb.push_bind(org.as_uuid()).push(" AND client_id = ").push_bind(client.as_uuid()).push(" AND id IN (");
+        let mut list = qb.separated(", ");
+        for id in &wanted {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let found: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await.map_err(self.err())?;
+        if usize::try_from(found).ok() != Some(wanted.len()) {
+            return Err(StoreError::NotFound("asset"));
+        }
+        Ok(())
     }
 
     /// Inserts new posts with their variants and their first revisions, a few hundred rows per statement.
@@ -410,6 +546,29 @@ impl SqliteStore {
                     .push_bind(v.first_comment.as_str())
                     .push_bind(thread.as_str())
                     .push_bind(options.as_str());
+            });
+            qb.build().execute(&mut *conn).await.map_err(self.err())?;
+        }
+        let mut media = Vec::new();
+        for post in posts {
+            for v in &post.variants {
+                for (position, item) in v.media.iter().enumerate() {
+                    media.push((post, v, i64::try_from(position).unwrap_or(i64::MAX), item));
+                }
+            }
+        }
+        for chunk in media.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO variant_media (variant_id, post_id, organization_id, position, asset_id, alt_text, crop) ",
+            );
+            qb.push_values(chunk, |mut row, (post, v, position, item)| {
+                row.push_bind(v.id.as_uuid())
+                    .push_bind(post.id.as_uuid())
+                    .push_bind(post.organization_id.as_uuid())
+                    .push_bind(*position)
+                    .push_bind(item.asset_id.as_uuid())
+                    .push_bind(item.alt_text.as_str())
+                    .push_bind(item.crop.map(|c| c.to_string()));
             });
             qb.build().execute(&mut *conn).await.map_err(self.err())?;
         }
@@ -488,6 +647,7 @@ mod tests {
                 link: String::new(),
                 first_comment: String::new(),
                 thread: vec![],
+                media: vec![],
                 options: VariantOptions::default(),
             }],
         };

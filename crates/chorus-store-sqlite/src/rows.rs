@@ -10,9 +10,9 @@ use std::str::FromStr;
 
 use chorus_domain::{
     ApiTokenId, Asset, AssetId, AssetKind, BrandNotes, BrandVoice, Client, ClientAccess, ClientId, ClientName, Colour,
-    Email, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, OfficeHours, Organization,
-    OrganizationId, OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post, PostId,
-    PostRevision, PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
+    Email, FocalPoint, Goal, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType, Network, OfficeHours,
+    Organization, OrganizationId, OrganizationName, Person, PersonId, PersonName, Pillar, PillarId, PillarName, Post,
+    PostId, PostRevision, PostStatus, Role, TimeZone, TokenScope, Variant, VariantId,
 };
 use chorus_store::{ApiToken, Invitation, Job, Session, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -408,6 +408,8 @@ impl VariantRow {
             link: self.link,
             first_comment: self.first_comment,
             thread: serde_json::from_str(&self.thread).map_err(|e| bad(&e))?,
+            // Filled in by the caller from `variant_media`.
+            media: Vec::new(),
             options: serde_json::from_str(&self.options).map_err(|e| bad(&e))?,
         };
         Ok((self.post_id, variant))
@@ -456,7 +458,7 @@ pub(crate) fn all<R, T>(rows: Vec<R>, convert: impl Fn(R) -> StoreResult<T>) -> 
 }
 
 pub(crate) const ASSET_COLUMNS: &str = "id, organization_id, client_id, kind, media_type, size_bytes, width, height, \
-     filename, alt_text, sha256, created_by, created_at";
+     duration_ms, video_codec, filename, alt_text, folder, tags, focal_x, focal_y, sha256, created_by, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AssetRow {
@@ -468,8 +470,14 @@ pub(crate) struct AssetRow {
     size_bytes: i64,
     width: Option<i64>,
     height: Option<i64>,
+    duration_ms: Option<i64>,
+    video_codec: Option<String>,
     filename: String,
     alt_text: String,
+    folder: String,
+    tags: String,
+    focal_x: i64,
+    focal_y: i64,
     sha256: String,
     created_by: Uuid,
     created_at: DateTime<Utc>,
@@ -486,6 +494,12 @@ impl AssetRow {
         let size_bytes =
             u64::try_from(self.size_bytes).map_err(|_| bad(&format!("size_bytes is {}", self.size_bytes)))?;
         let pixels = |column: &str, value: Option<i64>| value.map(|v| int_u32("asset", self.id, column, v)).transpose();
+        let duration_ms = self
+            .duration_ms
+            .map(|ms| u64::try_from(ms).map_err(|_| bad(&format!("duration_ms is {ms}"))))
+            .transpose()?;
+        let focal = |value: i64| u16::try_from(value).map_err(|_| bad(&format!("a focal point coordinate is {value}")));
+        let focal_point = FocalPoint::new(focal(self.focal_x)?, focal(self.focal_y)?).map_err(|e| bad(&e))?;
         Ok(Asset {
             id: AssetId::from_uuid(self.id),
             organization_id: OrganizationId::from_uuid(self.organization_id),
@@ -495,8 +509,13 @@ impl AssetRow {
             size_bytes,
             width: pixels("width", self.width)?,
             height: pixels("height", self.height)?,
+            duration_ms,
+            video_codec: self.video_codec,
             filename: self.filename,
             alt_text: self.alt_text,
+            folder: self.folder,
+            tags: chorus_store::tags_from_column(&self.tags),
+            focal_point,
             sha256: self.sha256,
             created_by: PersonId::from_uuid(self.created_by),
             created_at: self.created_at,

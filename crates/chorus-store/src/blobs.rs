@@ -1,10 +1,10 @@
 //! Where the bytes of uploaded files live: a small key–value interface, so the rows describing a file stay
 //! in the database while its bytes go to a directory today and to S3-compatible storage later.
 //!
-//! Keys are built only from ids Chorus generated ([`BlobKey::asset`]), never from anything a user sent, so a
-//! key cannot climb out of its directory.
+//! Keys are built only from ids Chorus generated ([`BlobKey::asset`]) and names Chorus chose, never from anything a
+//! user sent, so a key cannot climb out of its directory.
 //!
-//! TODO: an S3-compatible implementation through the `object_store` crate, chosen by a setting of `chorus serve`.
+//! [`LocalBlobStore`] keeps files in a directory; [`crate::ObjectStoreBlobStore`] in an S3-compatible bucket.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,35 @@ impl BlobKey {
     /// Where an asset's bytes are kept.
     pub fn asset(client: ClientId, asset: AssetId) -> Self {
         Self(format!("{client}/{asset}"))
+    }
+
+    /// Everything made from an asset — its thumbnail and renditions — lives under this prefix, so deleting the
+    /// asset can delete them all with [`BlobStore::delete_prefix`].
+    pub fn derived(client: ClientId, asset: AssetId) -> Self {
+        Self(format!("{client}/derived/{asset}"))
+    }
+
+    /// An asset's thumbnail in the media library.
+    pub fn thumbnail(client: ClientId, asset: AssetId) -> Self {
+        Self(format!("{}/thumbnail", Self::derived(client, asset)))
+    }
+
+    /// An asset rendered to a spec Chorus names, e.g. `4x5-crop-1080`. Characters other than ASCII letters,
+    /// digits, `-` and `_` are written as `~` and their hex code (`4:5` is `4~3a5`), so every name gives its own
+    /// key and none can name a directory.
+    pub fn rendition(client: ClientId, asset: AssetId, spec: &str) -> Self {
+        let mut name = String::with_capacity(spec.len());
+        for byte in spec.bytes() {
+            if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+                name.push(char::from(byte));
+            } else {
+                name.push_str(&format!("~{byte:02x}"));
+            }
+        }
+        if name.is_empty() {
+            name.push('~');
+        }
+        Self(format!("{}/rendition/{name}", Self::derived(client, asset)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -42,6 +71,9 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn get(&self, key: &BlobKey) -> StoreResult<Vec<u8>>;
     /// Removes the file; removing a missing one is not an error.
     async fn delete(&self, key: &BlobKey) -> StoreResult<()>;
+    /// Removes every file whose key is `prefix` followed by `/` and more (whole segments: `a/b` does not reach
+    /// `a/bc`); a prefix with nothing under it is not an error.
+    async fn delete_prefix(&self, prefix: &BlobKey) -> StoreResult<()>;
 }
 
 /// Files in a directory on the local disk, one sub-directory per client.
@@ -103,6 +135,17 @@ impl BlobStore for LocalBlobStore {
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("delete", &path, &e)),
+        }
+    }
+
+    async fn delete_prefix(&self, prefix: &BlobKey) -> StoreResult<()> {
+        let path = self.path_of(prefix);
+        match tokio::fs::remove_dir_all(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            // A file, not a directory, at the prefix is not under it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(()),
             Err(e) => Err(io_error("delete", &path, &e)),
         }
     }

@@ -6,6 +6,7 @@
 
 mod blobs;
 mod error;
+mod object_blobs;
 mod records;
 
 use async_trait::async_trait;
@@ -14,10 +15,13 @@ use chorus_domain::{
     InvitationId, NewClient, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId,
     Pillar, PillarFields, PillarId, Post, PostDraft, PostId, PostRevision, PostStatus,
 };
+use chorus_domain::{AssetRequest, AssetRequestId, AssetRequestUpload};
+use chorus_domain::{Feed, FeedCheck, FeedFields, FeedId, FeedItem, NewFeedItem};
 use chrono::{DateTime, Utc};
 
 pub use blobs::{BlobKey, BlobStore, LocalBlobStore};
 pub use error::{StoreError, StoreResult};
+pub use object_blobs::{ObjectStoreBlobStore, S3Location};
 pub use records::*;
 
 /// Which engine is behind a store; shown in logs and `/readyz`.
@@ -38,11 +42,30 @@ impl Backend {
 
 /// The whole storage interface. Implemented automatically for anything that implements every part.
 pub trait Store:
-    OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore + MediaStore
+    OrganizationStore
+    + ClientStore
+    + PeopleStore
+    + AuthStore
+    + JobStore
+    + StrategyStore
+    + PostStore
+    + MediaStore
+    + AssetRequestStore
+    + FeedStore
 {
 }
-impl<T: OrganizationStore + ClientStore + PeopleStore + AuthStore + JobStore + StrategyStore + PostStore + MediaStore>
-    Store for T
+impl<
+    T: OrganizationStore
+        + ClientStore
+        + PeopleStore
+        + AuthStore
+        + JobStore
+        + StrategyStore
+        + PostStore
+        + MediaStore
+        + AssetRequestStore
+        + FeedStore,
+> Store for T
 {
 }
 
@@ -290,6 +313,10 @@ pub trait PostStore: Send + Sync + 'static {
 
     /// Every saved state of the post, newest first.
     async fn post_revisions(&self, org: OrganizationId, id: PostId) -> StoreResult<Vec<PostRevision>>;
+
+    /// The posts whose variants carry the asset, newest first. Saving a post whose variant names an asset that is
+    /// not its client's fails with `NotFound("asset")`.
+    async fn posts_using_asset(&self, org: OrganizationId, asset: AssetId) -> StoreResult<Vec<AssetUse>>;
 }
 
 /// The rows of a client's media library; the bytes live in a [`BlobStore`]. Every method takes the organization,
@@ -302,10 +329,23 @@ pub trait MediaStore: Send + Sync + 'static {
 
     async fn asset(&self, org: OrganizationId, id: AssetId) -> StoreResult<Asset>;
 
-    /// The client's assets, newest first.
-    async fn list_assets(&self, org: OrganizationId, client: ClientId, page: &PageRequest) -> StoreResult<Page<Asset>>;
+    /// The client's assets that match `query`, newest first.
+    async fn list_assets(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        query: &AssetQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Asset>>;
 
-    /// Replaces the alt text and file name of an asset of the client.
+    /// The folders of the client's library that hold assets directly, with how many, ordered by path (the top
+    /// level, "", first when it holds any).
+    async fn asset_folders(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<FolderCount>>;
+
+    /// The tags of the client's library with how many assets have each, the most used first, then by name.
+    async fn asset_tags(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<TagCount>>;
+
+    /// Replaces the alt text, file name, folder, tags and focal point of an asset of the client.
     async fn update_asset(
         &self,
         org: OrganizationId,
@@ -314,5 +354,151 @@ pub trait MediaStore: Send + Sync + 'static {
         fields: &AssetFields,
     ) -> StoreResult<Asset>;
 
+    /// Files the client's assets `ids` in `folder` (as [`chorus_domain::folder_path`] writes it), all or none: an
+    /// id that is not an asset of the client is `NotFound("asset")` and nothing moves. Returns how many moved.
+    async fn move_assets(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        ids: &[AssetId],
+        folder: &str,
+    ) -> StoreResult<u64>;
+
+    /// Adds `tag` (as [`chorus_domain::tag`] writes it) to the client's assets `ids` that lack it, all or none: an
+    /// id that is not an asset of the client is `NotFound("asset")`, and one that would have more than
+    /// [`chorus_domain::media::MAX_TAGS`] is `Conflict { field: "tags" }`. Returns how many gained it.
+    async fn tag_assets(&self, org: OrganizationId, client: ClientId, ids: &[AssetId], tag: &str) -> StoreResult<u64>;
+
+    /// Renames the folder `from` to `to`, folders inside it included (`A/B` moves to `to/B`); `to` may be the
+    /// top level (""). The caller checks that the new paths are valid. Returns how many assets moved.
+    async fn rename_folder(&self, org: OrganizationId, client: ClientId, from: &str, to: &str) -> StoreResult<u64>;
+
     async fn delete_asset(&self, org: OrganizationId, client: ClientId, id: AssetId) -> StoreResult<()>;
+
+    /// Deletes the client's assets `ids`, all or none: an id that is not an asset of the client is
+    /// `NotFound("asset")` and nothing is deleted.
+    async fn delete_assets(&self, org: OrganizationId, client: ClientId, ids: &[AssetId]) -> StoreResult<()>;
+}
+
+/// Asset requests: secret links a client uses to upload into its media library without an account. Every method
+/// but [`AssetRequestStore::asset_request_by_hash`] takes the organization, and a request, client or asset of
+/// another organization is `NotFound`.
+#[async_trait]
+pub trait AssetRequestStore: Send + Sync + 'static {
+    /// Records a request (its id, dates, message, folder and cap as given; nothing received yet) for a client of
+    /// the organization, else `NotFound("client")`, made by a person of it, else `NotFound("person")`. Only the
+    /// SHA-256 of the link's secret is stored.
+    async fn create_asset_request(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        request: &AssetRequest,
+        secret_hash: &[u8],
+    ) -> StoreResult<AssetRequest>;
+
+    async fn asset_request(&self, org: OrganizationId, id: AssetRequestId) -> StoreResult<AssetRequest>;
+
+    /// The client's requests, newest first, whatever their state.
+    async fn list_asset_requests(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<AssetRequest>>;
+
+    /// The request whose link secret has this SHA-256, whatever its state: the caller tells an expired or revoked
+    /// link from one that never existed. The secret is the only key, so this is not scoped to an organization.
+    async fn asset_request_by_hash(&self, secret_hash: &[u8]) -> StoreResult<Option<AssetRequest>>;
+
+    /// Withdraws a request of the client; withdrawing twice keeps the first time.
+    async fn revoke_asset_request(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        id: AssetRequestId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AssetRequest>;
+
+    /// Counts the asset against its request and records who sent it, in one step and only while the request is
+    /// open at `now` (not revoked, not expired, under its cap), else `Conflict { field: "files" }` and nothing is
+    /// recorded: two uploads racing for the last place never both get it. The asset must be of the request's
+    /// client, else `NotFound("asset")`. Returns the request as it now stands.
+    async fn record_asset_request_upload(
+        &self,
+        org: OrganizationId,
+        upload: &AssetRequestUpload,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AssetRequest>;
+
+    /// The files received through the request that are still in the library, in the order they came.
+    async fn asset_request_uploads(
+        &self,
+        org: OrganizationId,
+        id: AssetRequestId,
+    ) -> StoreResult<Vec<AssetRequestUpload>>;
+
+    /// Which of `assets` came in through a request, and from whom; assets that did not are left out.
+    async fn asset_origins(&self, org: OrganizationId, assets: &[AssetId]) -> StoreResult<Vec<AssetRequestUpload>>;
+}
+
+/// RSS and Atom feeds per client and the articles seen in each. Every method but [`FeedStore::claim_due_feeds`]
+/// takes the organization; a feed or client of another organization is `NotFound`.
+#[async_trait]
+pub trait FeedStore: Send + Sync + 'static {
+    /// Adds a feed, due for its first check at once. Fails with `Conflict { field: "url" }` when the client
+    /// already has a feed at that address, and `NotFound("pillar")` for a pillar that is not the client's.
+    async fn create_feed(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        fields: &FeedFields,
+        by: PersonId,
+    ) -> StoreResult<Feed>;
+
+    async fn feed(&self, org: OrganizationId, id: FeedId) -> StoreResult<Feed>;
+
+    /// The client's feeds, in the order they were added.
+    async fn list_feeds(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Feed>>;
+
+    /// Replaces what a person sets on the feed; its checks and seen articles stay.
+    async fn update_feed(&self, org: OrganizationId, id: FeedId, fields: &FeedFields) -> StoreResult<Feed>;
+
+    /// Pauses a feed (with the reason Chorus had, or empty when a person paused it), or resumes it: resuming
+    /// clears the failures and makes it due at `now`.
+    async fn set_feed_paused(
+        &self,
+        org: OrganizationId,
+        id: FeedId,
+        paused: bool,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Feed>;
+
+    async fn delete_feed(&self, org: OrganizationId, id: FeedId) -> StoreResult<()>;
+
+    /// For the background check, across organizations: takes up to `limit` feeds that are not paused and due
+    /// at `now`, moving their next check to `hold_until` in the same statement, so two workers never take the
+    /// same feed. Recording the check sets the real next time.
+    async fn claim_due_feeds(
+        &self,
+        now: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Feed>>;
+
+    /// Records a check: its time and result, the next check one interval later, and the failures in a row
+    /// (reset by a success). The feed is paused, with `check.result` as the reason, once failures reach
+    /// `chorus_domain::feed::MAX_CONSECUTIVE_FAILURES`.
+    async fn record_feed_check(&self, org: OrganizationId, id: FeedId, check: &FeedCheck) -> StoreResult<Feed>;
+
+    /// Records the items as seen and gives the keys of those that were not seen before, in the order given:
+    /// the only ones to make drafts of. Two checks at once cannot both get the same key.
+    async fn claim_feed_items(
+        &self,
+        org: OrganizationId,
+        id: FeedId,
+        items: &[NewFeedItem],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Forgets seen items, so the next check tries them again (their drafts could not be made).
+    async fn forget_feed_items(&self, org: OrganizationId, id: FeedId, keys: &[String]) -> StoreResult<()>;
+
+    /// The feed's seen items, most recently seen first, at most `limit`.
+    async fn feed_items(&self, org: OrganizationId, id: FeedId, limit: u32) -> StoreResult<Vec<FeedItem>>;
 }

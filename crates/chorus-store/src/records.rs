@@ -1,8 +1,8 @@
 //! Rows that only the storage and auth layers deal in.
 
 use chorus_domain::{
-    ApiTokenId, ClientAccess, ClientId, Email, InvitationId, JobId, OrganizationId, Person, PersonId, PersonName,
-    PostStatus, Role, TokenScope,
+    ApiTokenId, ClientAccess, ClientId, Email, InvitationId, JobId, Network, OrganizationId, Person, PersonId,
+    PersonName, PostId, PostStatus, Role, TokenScope,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -62,6 +62,17 @@ pub struct PostQuery {
     pub status: Option<PostStatus>,
     /// Case-insensitive part of the title or base text, taken literally (`%` and `_` are not wildcards).
     pub search: Option<String>,
+}
+
+/// A post that carries an asset, for the asset's "used by" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AssetUse {
+    pub post_id: PostId,
+    pub title: String,
+    pub status: PostStatus,
+    /// The networks whose variants carry the asset.
+    #[schema(value_type = Vec<String>, example = json!(["instagram"]))]
+    pub networks: Vec<Network>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,4 +161,42 @@ pub struct JobCounts {
     pub running: u64,
     /// Gave up after their last attempt.
     pub dead: u64,
+}
+
+/// Which assets of a client's media library a list shows; every filter left out shows all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssetQuery {
+    /// Case-insensitive part of the file name, alt text or a tag, taken literally (`%` and `_` are not
+    /// wildcards).
+    pub search: Option<String>,
+    /// Only assets in this folder or any folder inside it; `Some("")` is only those at the top level.
+    pub folder: Option<String>,
+    /// Only assets with this tag (as [`chorus_domain::tag`] writes it).
+    pub tag: Option<String>,
+    pub kind: Option<chorus_domain::AssetKind>,
+}
+
+/// A folder of a client's media library and how many assets are filed directly in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FolderCount {
+    /// Its path, e.g. `Campaigns/Spring 2027`; empty for the top level.
+    pub folder: String,
+    pub assets: u64,
+}
+
+/// A tag of a client's media library and how many assets have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TagCount {
+    pub tag: String,
+    pub assets: u64,
+}
+
+/// An asset's tags as the `assets.tags` column keeps them: joined by commas, which a tag cannot hold.
+pub fn tags_column(tags: &[String]) -> String {
+    tags.join(",")
+}
+
+/// The tags of an `assets.tags` column.
+pub fn tags_from_column(column: &str) -> Vec<String> {
+    column.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
 }

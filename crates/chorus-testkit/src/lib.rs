@@ -5,7 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod app;
+pub mod bluesky;
 pub mod browser;
+pub mod images;
 pub mod postgres;
+pub mod s3;
 pub mod sqlite;
 pub mod storage_suite;

@@ -27,15 +27,15 @@ use std::time::Duration;
 use chorus_domain::post::{InstagramKind, ReplyControl, Visibility};
 use chorus_domain::strategy::{HashtagGroup, Snippet};
 use chorus_domain::{
-    ApiTokenId, Asset, AssetFields, AssetId, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges, ClientId,
-    ClientName, Colour, Email, Goal, GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId, MediaType,
-    Network, NewClient, OfficeHours, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person,
-    PersonId, PersonName, Pillar, PillarFields, PillarId, PillarName, Post, PostDraft, PostId, PostStatus, Role,
-    TimeRange, TimeZone, TokenScope, VariantDraft, VariantOptions,
+    ApiTokenId, Asset, AssetFields, AssetId, AssetKind, BrandNotes, BrandVoice, Client, ClientAccess, ClientChanges,
+    ClientId, ClientName, Colour, Email, Goal, GoalFields, GoalId, GoalMetric, GoalPeriod, InvitationId, JobId,
+    MediaType, Network, NewClient, OfficeHours, Organization, OrganizationId, OrganizationName, Page, PageRequest,
+    Person, PersonId, PersonName, Pillar, PillarFields, PillarId, PillarName, Post, PostDraft, PostId, PostStatus,
+    Role, TimeRange, TimeZone, TokenScope, VariantDraft, VariantMedia, VariantOptions,
 };
 use chorus_store::{
-    ApiToken, ArchivedFilter, ClientQuery, Invitation, JobCounts, NewJob, NewPerson, PeopleQuery, PersonChanges,
-    PostQuery, Session, Store, StoreError, StoreResult,
+    ApiToken, ArchivedFilter, AssetQuery, ClientQuery, FolderCount, Invitation, JobCounts, NewJob, NewPerson,
+    PeopleQuery, PersonChanges, PostQuery, Session, Store, StoreError, StoreResult, TagCount,
 };
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
@@ -86,9 +86,26 @@ macro_rules! storage_suite {
             a_post_pillar_must_be_of_its_client,
             posts_are_scoped_to_their_organization,
             many_posts_are_created_all_or_nothing,
+            variant_media_is_kept_in_order_and_only_from_the_posts_client,
+            an_asset_in_use_cannot_be_deleted,
             assets_can_be_created_read_updated_and_deleted,
             asset_lists_are_newest_first_and_paged,
             assets_are_scoped_to_organization_and_client,
+            asset_requests_are_created_listed_and_found_by_their_secret,
+            uploads_are_counted_against_the_cap_and_recorded_with_their_sender,
+            expired_and_revoked_requests_take_no_uploads,
+            uploads_racing_for_the_last_place_never_both_get_it,
+            asset_requests_are_scoped_to_organization_and_client,
+            asset_lists_filter_by_search_folder_tag_and_kind,
+            asset_folders_and_tags_are_counted,
+            asset_folders_tags_and_focal_points_are_updated,
+            assets_are_moved_tagged_and_deleted_in_bulk_all_or_nothing,
+            folders_are_renamed_with_the_folders_inside_them,
+            bulk_media_changes_are_scoped_to_organization_and_client,
+            feeds_can_be_created_listed_updated_paused_and_deleted,
+            feed_items_are_claimed_once_and_due_feeds_by_one_worker,
+            failing_feeds_are_paused_after_five_failures_in_a_row,
+            feeds_are_scoped_to_their_organization,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -117,6 +134,9 @@ pub fn assert_too_new<T: Debug>(result: StoreResult<T>) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
+
+mod asset_requests;
+pub use asset_requests::*;
 
 type Db = Arc<dyn Store>;
 
@@ -1445,6 +1465,7 @@ fn variant(network: Network, text: &str) -> VariantDraft {
         link: String::new(),
         first_comment: String::new(),
         thread: Vec::new(),
+        media: Vec::new(),
         options: VariantOptions::default(),
     }
 }
@@ -1924,9 +1945,9 @@ pub async fn many_posts_are_created_all_or_nothing(store: Db) {
 
 /// An asset's row as an upload would describe it; the store sets its organization, client and creation time.
 fn new_asset(created_by: PersonId, filename: &str, media_type: MediaType) -> Asset {
-    let (width, height) = match media_type.kind() {
-        chorus_domain::AssetKind::Image => (Some(1920), Some(1080)),
-        chorus_domain::AssetKind::Video => (None, None),
+    let (width, height, duration_ms, video_codec) = match media_type.kind() {
+        chorus_domain::AssetKind::Image => (Some(1920), Some(1080), None, None),
+        chorus_domain::AssetKind::Video => (Some(1080), Some(1920), Some(15_500), Some("avc1".to_string())),
     };
     Asset {
         id: AssetId::new(),
@@ -1937,8 +1958,13 @@ fn new_asset(created_by: PersonId, filename: &str, media_type: MediaType) -> Ass
         size_bytes: 3_000_000_000,
         width,
         height,
+        duration_ms,
+        video_codec,
         filename: filename.to_string(),
         alt_text: String::new(),
+        folder: String::new(),
+        tags: Vec::new(),
+        focal_point: chorus_domain::FocalPoint::CENTRE,
         sha256: "ab".repeat(32),
         created_by,
         created_at: t0(),
@@ -1946,7 +1972,38 @@ fn new_asset(created_by: PersonId, filename: &str, media_type: MediaType) -> Ass
 }
 
 fn asset_fields(alt_text: &str, filename: &str) -> AssetFields {
-    AssetFields { alt_text: alt_text.to_string(), filename: filename.to_string() }
+    AssetFields {
+        alt_text: alt_text.to_string(),
+        filename: filename.to_string(),
+        folder: String::new(),
+        tags: Vec::new(),
+        focal_point: chorus_domain::FocalPoint::CENTRE,
+    }
+}
+
+/// An asset filed in `folder` with `tags`, as the store writes it.
+async fn filed(
+    store: &Db,
+    org: OrganizationId,
+    client: ClientId,
+    by: PersonId,
+    name: &str,
+    folder: &str,
+    tags: &[&str],
+) -> Asset {
+    let media_type = if name.ends_with(".mp4") { MediaType::Mp4 } else { MediaType::Jpeg };
+    let asset = Asset {
+        folder: folder.to_string(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..new_asset(by, name, media_type)
+    };
+    store.create_asset(org, client, &asset).await.unwrap()
+}
+
+async fn asset_names(store: &Db, org: OrganizationId, client: ClientId, query: AssetQuery) -> Vec<String> {
+    let page = store.list_assets(org, client, &query, &PageRequest::first(200)).await.unwrap();
+    assert_eq!(page.next_cursor, None, "more than one page");
+    page.items.into_iter().map(|a| a.filename).collect()
 }
 
 pub async fn assets_can_be_created_read_updated_and_deleted(store: Db) {
@@ -1958,7 +2015,8 @@ pub async fn assets_can_be_created_read_updated_and_deleted(store: Db) {
 
     let video = store.create_asset(org.id, x.id, &new_asset(owner.id, "clip.mov", MediaType::QuickTime)).await;
     let video = video.unwrap();
-    assert_eq!((video.width, video.height), (None, None));
+    assert_eq!((video.width, video.height, video.duration_ms), (Some(1080), Some(1920), Some(15_500)));
+    assert_eq!(video.video_codec.as_deref(), Some("avc1"));
     assert_eq!(store.asset(org.id, video.id).await.unwrap(), video);
 
     let updated = store.update_asset(org.id, x.id, created.id, &asset_fields("A blue cup", "blue cup.jpg")).await;
@@ -1975,7 +2033,7 @@ pub async fn assets_can_be_created_read_updated_and_deleted(store: Db) {
     assert_missing(store.delete_asset(org.id, x.id, created.id).await, "asset", "deleting twice");
     let fields = asset_fields("", "gone.jpg");
     assert_missing(store.update_asset(org.id, x.id, created.id, &fields).await, "asset", "updating a deleted one");
-    let left = store.list_assets(org.id, x.id, &PageRequest::default()).await.unwrap();
+    let left = store.list_assets(org.id, x.id, &AssetQuery::default(), &PageRequest::default()).await.unwrap();
     assert_eq!(left.items, [video]);
 }
 
@@ -1991,11 +2049,11 @@ pub async fn asset_lists_are_newest_first_and_paged(store: Db) {
     created.reverse();
     let walked = walk_pages(3, |page| {
         let store = store.clone();
-        async move { store.list_assets(org.id, x.id, &page).await.unwrap() }
+        async move { store.list_assets(org.id, x.id, &AssetQuery::default(), &page).await.unwrap() }
     })
     .await;
     assert_eq!(walked, created, "newest first, no gaps or duplicates");
-    let none = store.list_assets(org.id, empty.id, &PageRequest::default()).await.unwrap();
+    let none = store.list_assets(org.id, empty.id, &AssetQuery::default(), &PageRequest::default()).await.unwrap();
     assert_eq!((none.items, none.next_cursor), (Vec::new(), None), "a client without assets has an empty list");
 }
 
@@ -2013,7 +2071,11 @@ pub async fn assets_are_scoped_to_organization_and_client(store: Db) {
     let from_a = "B's client from organization A";
     let planted = new_asset(a_owner.id, "planted.mp4", MediaType::Mp4);
     assert_missing(store.create_asset(a.id, theirs.id, &planted).await, "client", from_a);
-    assert_missing(store.list_assets(a.id, theirs.id, &PageRequest::default()).await, "client", from_a);
+    assert_missing(
+        store.list_assets(a.id, theirs.id, &AssetQuery::default(), &PageRequest::default()).await,
+        "client",
+        from_a,
+    );
     assert_missing(store.asset(a.id, b_asset.id).await, "asset", from_a);
     assert_missing(store.update_asset(a.id, theirs.id, b_asset.id, &fields).await, "client", from_a);
     assert_missing(store.delete_asset(a.id, theirs.id, b_asset.id).await, "client", from_a);
@@ -2023,11 +2085,529 @@ pub async fn assets_are_scoped_to_organization_and_client(store: Db) {
     // X's asset through client Y of the same organization.
     assert_missing(store.update_asset(a.id, y.id, x_asset.id, &fields).await, "asset", "X's asset via Y");
     assert_missing(store.delete_asset(a.id, y.id, x_asset.id).await, "asset", "X's asset via Y");
-    assert!(store.list_assets(a.id, y.id, &PageRequest::default()).await.unwrap().items.is_empty());
+    assert!(
+        store.list_assets(a.id, y.id, &AssetQuery::default(), &PageRequest::default()).await.unwrap().items.is_empty()
+    );
 
     // Nothing changed, and nothing was planted.
     assert_eq!(store.asset(b.id, b_asset.id).await.unwrap(), b_asset);
     assert_eq!(store.asset(a.id, x_asset.id).await.unwrap(), x_asset);
-    assert_eq!(store.list_assets(b.id, theirs.id, &PageRequest::default()).await.unwrap().items, [b_asset]);
-    assert_eq!(store.list_assets(a.id, x.id, &PageRequest::default()).await.unwrap().items, [x_asset]);
+    assert_eq!(
+        store.list_assets(b.id, theirs.id, &AssetQuery::default(), &PageRequest::default()).await.unwrap().items,
+        [b_asset]
+    );
+    assert_eq!(
+        store.list_assets(a.id, x.id, &AssetQuery::default(), &PageRequest::default()).await.unwrap().items,
+        [x_asset]
+    );
+}
+
+pub async fn asset_lists_filter_by_search_folder_tag_and_kind(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let by = owner.id;
+    filed(&store, org.id, x.id, by, "Top.jpg", "", &[]).await;
+    filed(&store, org.id, x.id, by, "spring-hero.jpg", "Campaigns/Spring", &["spring", "hero shot"]).await;
+    filed(&store, org.id, x.id, by, "teaser.mp4", "Campaigns/Spring", &["spring"]).await;
+    filed(&store, org.id, x.id, by, "autumn.jpg", "Campaigns", &["autumn"]).await;
+    filed(&store, org.id, x.id, by, "100% real_photo.jpg", "Campaigns 2", &[]).await;
+    let mut described = filed(&store, org.id, x.id, by, "IMG_0001.jpg", "Misc", &[]).await;
+    described.alt_text = "A CAFÉ terrace at dusk".to_string();
+    store.update_asset(org.id, x.id, described.id, &AssetFields::of(&described)).await.unwrap();
+
+    let query = |search: Option<&str>, folder: Option<&str>, tag: Option<&str>, kind| AssetQuery {
+        search: search.map(str::to_string),
+        folder: folder.map(str::to_string),
+        tag: tag.map(str::to_string),
+        kind,
+    };
+    let names = |q| asset_names(&store, org.id, x.id, q);
+    assert_eq!(names(query(None, None, None, None)).await.len(), 6);
+    assert_eq!(names(query(Some("SPRING"), None, None, None)).await, ["teaser.mp4", "spring-hero.jpg"], "name or tag");
+    assert_eq!(names(query(Some("hero shot"), None, None, None)).await, ["spring-hero.jpg"], "a tag of two words");
+    assert_eq!(names(query(Some("café"), None, None, None)).await, ["IMG_0001.jpg"], "alt text, ignoring case");
+    assert_eq!(names(query(Some("100%"), None, None, None)).await, ["100% real_photo.jpg"], "% is literal");
+    assert!(names(query(Some("_"), None, None, None)).await.iter().all(|n| n.contains('_')), "_ is literal");
+    assert_eq!(
+        names(query(None, Some("Campaigns"), None, None)).await,
+        ["autumn.jpg", "teaser.mp4", "spring-hero.jpg"],
+        "the folder and the folders inside it, not 'Campaigns 2'"
+    );
+    assert_eq!(names(query(None, Some("Campaigns/Spring"), None, None)).await, ["teaser.mp4", "spring-hero.jpg"]);
+    assert_eq!(names(query(None, Some(""), None, None)).await, ["Top.jpg"], "the top level alone");
+    assert!(names(query(None, Some("Camp"), None, None)).await.is_empty(), "no partial folder names");
+    assert_eq!(names(query(None, None, Some("spring"), None)).await, ["teaser.mp4", "spring-hero.jpg"]);
+    assert_eq!(names(query(None, None, Some("spring"), Some(AssetKind::Video))).await, ["teaser.mp4"]);
+    assert_eq!(names(query(None, None, None, Some(AssetKind::Video))).await, ["teaser.mp4"]);
+    assert_eq!(
+        names(query(Some("hero"), Some("Campaigns"), Some("spring"), Some(AssetKind::Image))).await,
+        ["spring-hero.jpg"]
+    );
+    assert!(names(query(None, None, Some("spr"), None)).await.is_empty(), "tags match whole");
+
+    // Filtered pages have no gaps or duplicates either.
+    let images = query(None, Some("Campaigns"), None, Some(AssetKind::Image));
+    let walked = walk_pages(1, |page| {
+        let (store, images) = (store.clone(), images.clone());
+        async move { store.list_assets(org.id, x.id, &images, &page).await.unwrap() }
+    })
+    .await;
+    let walked: Vec<String> = walked.into_iter().map(|a| a.filename).collect();
+    assert_eq!(walked, ["autumn.jpg", "spring-hero.jpg"]);
+}
+
+pub async fn asset_folders_and_tags_are_counted(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let y = client(&store, org.id, "Yodel").await;
+    assert!(store.asset_folders(org.id, x.id).await.unwrap().is_empty());
+    assert!(store.asset_tags(org.id, x.id).await.unwrap().is_empty());
+    let by = owner.id;
+    filed(&store, org.id, x.id, by, "a.jpg", "", &["b-tag"]).await;
+    filed(&store, org.id, x.id, by, "b.jpg", "Campaigns/Spring", &["spring", "b-tag"]).await;
+    filed(&store, org.id, x.id, by, "c.jpg", "Campaigns/Spring", &["spring"]).await;
+    filed(&store, org.id, x.id, by, "d.jpg", "Campaigns", &["a-tag"]).await;
+    filed(&store, org.id, y.id, by, "other client.jpg", "Elsewhere", &["theirs"]).await;
+
+    let folder = |folder: &str, assets| FolderCount { folder: folder.to_string(), assets };
+    assert_eq!(
+        store.asset_folders(org.id, x.id).await.unwrap(),
+        [folder("", 1), folder("Campaigns", 1), folder("Campaigns/Spring", 2)]
+    );
+    let tag = |tag: &str, assets| TagCount { tag: tag.to_string(), assets };
+    assert_eq!(
+        store.asset_tags(org.id, x.id).await.unwrap(),
+        [tag("b-tag", 2), tag("spring", 2), tag("a-tag", 1)],
+        "most used first, then by name"
+    );
+}
+
+pub async fn asset_folders_tags_and_focal_points_are_updated(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let created = filed(&store, org.id, x.id, owner.id, "cup.jpg", "Old", &["old", "kept"]).await;
+    assert_eq!(store.asset(org.id, created.id).await.unwrap(), created, "folder and tags read back as created");
+
+    let fields = AssetFields {
+        alt_text: "A cup".to_string(),
+        filename: "cup.jpg".to_string(),
+        folder: "Products/Mugs".to_string(),
+        tags: vec!["kept".to_string(), "new tag".to_string()],
+        focal_point: chorus_domain::FocalPoint { x: 120, y: 980 },
+    };
+    let updated = store.update_asset(org.id, x.id, created.id, &fields).await.unwrap();
+    assert_eq!(AssetFields::of(&updated), fields);
+    assert_eq!(
+        Asset {
+            folder: created.folder.clone(),
+            tags: created.tags.clone(),
+            focal_point: created.focal_point,
+            alt_text: String::new(),
+            ..updated.clone()
+        },
+        created
+    );
+    assert_eq!(store.asset(org.id, created.id).await.unwrap(), updated);
+    let tags: Vec<String> = store.asset_tags(org.id, x.id).await.unwrap().into_iter().map(|t| t.tag).collect();
+    assert_eq!(tags, ["kept", "new tag"], "the old tag is gone from the counts");
+    let by_tag = AssetQuery { tag: Some("old".to_string()), ..AssetQuery::default() };
+    assert!(asset_names(&store, org.id, x.id, by_tag).await.is_empty());
+    let by_search = AssetQuery { search: Some("new tag".to_string()), ..AssetQuery::default() };
+    assert_eq!(asset_names(&store, org.id, x.id, by_search).await, ["cup.jpg"], "the search sees the new tags");
+
+    let cleared = AssetFields { tags: Vec::new(), folder: String::new(), ..fields };
+    let updated = store.update_asset(org.id, x.id, created.id, &cleared).await.unwrap();
+    assert_eq!((updated.tags.len(), updated.folder.as_str()), (0, ""));
+    assert!(store.asset_tags(org.id, x.id).await.unwrap().is_empty());
+}
+
+pub async fn assets_are_moved_tagged_and_deleted_in_bulk_all_or_nothing(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let by = owner.id;
+    let a = filed(&store, org.id, x.id, by, "a.jpg", "", &[]).await;
+    let b = filed(&store, org.id, x.id, by, "b.jpg", "Old", &["sale"]).await;
+    let c = filed(&store, org.id, x.id, by, "c.jpg", "Elsewhere", &[]).await;
+    let stranger = AssetId::new();
+
+    assert_eq!(store.move_assets(org.id, x.id, &[a.id, b.id, a.id], "Spring").await.unwrap(), 2);
+    assert_eq!(store.asset(org.id, a.id).await.unwrap().folder, "Spring");
+    assert_eq!(store.move_assets(org.id, x.id, &[a.id], "Spring").await.unwrap(), 0, "already there");
+    assert_missing(store.move_assets(org.id, x.id, &[c.id, stranger], "Lost").await, "asset", "an unknown id");
+    assert_eq!(store.asset(org.id, c.id).await.unwrap().folder, "Elsewhere", "nothing moved");
+
+    assert_eq!(store.tag_assets(org.id, x.id, &[a.id, b.id], "sale").await.unwrap(), 1, "b had it already");
+    assert_eq!(store.asset(org.id, a.id).await.unwrap().tags, ["sale"]);
+    assert_eq!(store.asset(org.id, b.id).await.unwrap().tags, ["sale"], "not twice");
+    assert_eq!(store.asset_tags(org.id, x.id).await.unwrap(), [TagCount { tag: "sale".to_string(), assets: 2 }]);
+    assert_missing(store.tag_assets(org.id, x.id, &[c.id, stranger], "lost").await, "asset", "an unknown id");
+    assert!(store.asset(org.id, c.id).await.unwrap().tags.is_empty(), "nothing tagged");
+
+    let full_tags: Vec<String> = (0..chorus_domain::media::MAX_TAGS).map(|n| format!("t{n}")).collect();
+    let full = Asset { tags: full_tags.clone(), ..new_asset(by, "full.jpg", MediaType::Jpeg) };
+    let full = store.create_asset(org.id, x.id, &full).await.unwrap();
+    let refused = store.tag_assets(org.id, x.id, &[c.id, full.id], "one more").await;
+    assert!(matches!(refused, Err(StoreError::Conflict { field: "tags", .. })), "{refused:?}");
+    assert!(store.asset(org.id, c.id).await.unwrap().tags.is_empty(), "all or nothing");
+    assert_eq!(store.tag_assets(org.id, x.id, &[full.id], "t0").await.unwrap(), 0, "a tag it has is no extra");
+
+    assert_missing(store.delete_assets(org.id, x.id, &[a.id, stranger]).await, "asset", "an unknown id");
+    assert!(store.asset(org.id, a.id).await.is_ok(), "nothing deleted");
+    store.delete_assets(org.id, x.id, &[a.id, b.id]).await.unwrap();
+    assert_missing(store.asset(org.id, a.id).await, "asset", "deleted in bulk");
+    assert_missing(store.asset(org.id, b.id).await, "asset", "deleted in bulk");
+    assert!(store.asset(org.id, c.id).await.is_ok());
+    let tags: Vec<String> = store.asset_tags(org.id, x.id).await.unwrap().into_iter().map(|t| t.tag).collect();
+    assert!(!tags.contains(&"sale".to_string()), "a deleted asset's tags are not counted: {tags:?}");
+    store.delete_assets(org.id, x.id, &[]).await.unwrap();
+}
+
+pub async fn folders_are_renamed_with_the_folders_inside_them(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let x = client(&store, org.id, "Xylo").await;
+    let y = client(&store, org.id, "Yodel").await;
+    let by = owner.id;
+    let top = filed(&store, org.id, x.id, by, "top.jpg", "Campaigns", &[]).await;
+    let inner = filed(&store, org.id, x.id, by, "inner.jpg", "Campaigns/Spring", &[]).await;
+    let lookalike = filed(&store, org.id, x.id, by, "lookalike.jpg", "Campaigns 2", &[]).await;
+    let other_client = filed(&store, org.id, y.id, by, "other.jpg", "Campaigns", &[]).await;
+
+    assert_eq!(store.rename_folder(org.id, x.id, "Campaigns", "Archive/2026").await.unwrap(), 2);
+    let folder_of = |id| {
+        let store = store.clone();
+        async move { store.asset(org.id, id).await.unwrap().folder }
+    };
+    assert_eq!(folder_of(top.id).await, "Archive/2026");
+    assert_eq!(folder_of(inner.id).await, "Archive/2026/Spring");
+    assert_eq!(folder_of(lookalike.id).await, "Campaigns 2", "a longer name is another folder");
+    assert_eq!(folder_of(other_client.id).await, "Campaigns", "another client's folder of that name");
+
+    assert_eq!(store.rename_folder(org.id, x.id, "Archive", "").await.unwrap(), 2, "up to the top level");
+    assert_eq!(folder_of(top.id).await, "2026");
+    assert_eq!(folder_of(inner.id).await, "2026/Spring");
+    assert_eq!(store.rename_folder(org.id, x.id, "Nowhere", "Somewhere").await.unwrap(), 0);
+}
+
+pub async fn bulk_media_changes_are_scoped_to_organization_and_client(store: Db) {
+    let (a, a_owner) = organization(&store, "Northwind").await;
+    let (b, b_owner) = organization(&store, "Southwind").await;
+    let x = client(&store, a.id, "Xylo").await;
+    let y = client(&store, a.id, "Yodel").await;
+    let theirs = client(&store, b.id, "Theirs").await;
+    let b_asset = filed(&store, b.id, theirs.id, b_owner.id, "b.jpg", "Secret", &["secret"]).await;
+    let x_asset = filed(&store, a.id, x.id, a_owner.id, "x.jpg", "Mine", &["mine"]).await;
+
+    let from_a = "B's client from organization A";
+    assert_missing(store.asset_folders(a.id, theirs.id).await, "client", from_a);
+    assert_missing(store.asset_tags(a.id, theirs.id).await, "client", from_a);
+    assert_missing(store.move_assets(a.id, theirs.id, &[b_asset.id], "Stolen").await, "client", from_a);
+    assert_missing(store.tag_assets(a.id, theirs.id, &[b_asset.id], "stolen").await, "client", from_a);
+    assert_missing(store.rename_folder(a.id, theirs.id, "Secret", "Stolen").await, "client", from_a);
+    assert_missing(store.delete_assets(a.id, theirs.id, &[b_asset.id]).await, "client", from_a);
+    assert_missing(store.move_assets(a.id, x.id, &[b_asset.id], "Stolen").await, "asset", "B's asset via X");
+    assert_missing(store.tag_assets(a.id, x.id, &[b_asset.id], "stolen").await, "asset", "B's asset via X");
+    assert_missing(store.delete_assets(a.id, x.id, &[b_asset.id]).await, "asset", "B's asset via X");
+    assert_missing(store.move_assets(a.id, y.id, &[x_asset.id], "Moved").await, "asset", "X's asset via Y");
+    assert_missing(store.tag_assets(a.id, y.id, &[x_asset.id], "moved").await, "asset", "X's asset via Y");
+    assert_missing(store.delete_assets(a.id, y.id, &[x_asset.id]).await, "asset", "X's asset via Y");
+    assert_eq!(store.rename_folder(a.id, y.id, "Mine", "Moved").await.unwrap(), 0, "X's folder via Y");
+    let by_tag = AssetQuery { tag: Some("secret".to_string()), ..AssetQuery::default() };
+    assert!(asset_names(&store, a.id, x.id, by_tag).await.is_empty(), "B's tags do not reach A's lists");
+
+    assert_eq!(store.asset(b.id, b_asset.id).await.unwrap(), b_asset, "unchanged");
+    assert_eq!(store.asset(a.id, x_asset.id).await.unwrap(), x_asset, "unchanged");
+    assert_eq!(store.asset_tags(b.id, theirs.id).await.unwrap(), [TagCount { tag: "secret".to_string(), assets: 1 }]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Feeds
+fn feed_fields(name: &str, url: &str) -> chorus_domain::FeedFields {
+    chorus_domain::FeedFields {
+        name: name.to_string(),
+        url: url.to_string(),
+        networks: vec![chorus_domain::Network::LinkedIn, chorus_domain::Network::Bluesky],
+        pillar_id: None,
+        template: "{title} {link}".to_string(),
+        check_interval_minutes: 60,
+        first_items: 5,
+    }
+}
+
+fn feed_item(key: &str, drafted: bool) -> chorus_domain::NewFeedItem {
+    chorus_domain::NewFeedItem {
+        key: key.to_string(),
+        title: format!("Article {key}"),
+        link: format!("https://blog.example/{key}"),
+        published_at: Some(t0() - minutes(5)),
+        drafted,
+    }
+}
+
+pub async fn feeds_can_be_created_listed_updated_paused_and_deleted(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let other = client(&store, org.id, "Other").await;
+    assert!(store.list_feeds(org.id, acme.id).await.unwrap().is_empty(), "none yet");
+
+    let blog = store.create_feed(org.id, acme.id, &feed_fields("Blog", "https://acme.example/feed"), owner.id).await;
+    let blog = blog.unwrap();
+    assert_eq!((blog.client_id, blog.name.as_str(), blog.paused), (acme.id, "Blog", false));
+    assert_eq!(blog.networks, [chorus_domain::Network::LinkedIn, chorus_domain::Network::Bluesky]);
+    assert_eq!(blog.last_checked_at, None);
+    assert!(blog.next_check_at <= Utc::now(), "due for its first check at once");
+    assert_eq!(store.feed(org.id, blog.id).await.unwrap(), blog);
+
+    match store.create_feed(org.id, acme.id, &feed_fields("Again", "https://acme.example/feed"), owner.id).await {
+        Err(StoreError::Conflict { field: "url", .. }) => {}
+        other => panic!("a second feed at one address: {other:?}"),
+    }
+    let same_url_elsewhere =
+        store.create_feed(org.id, other.id, &feed_fields("Theirs", "https://acme.example/feed"), owner.id).await;
+    assert!(same_url_elsewhere.is_ok(), "another client may follow the same feed");
+
+    let pillar = store.create_pillar(org.id, other.id, &pillar_fields("News", "#112233", 10, "")).await.unwrap();
+    let with_foreign_pillar =
+        chorus_domain::FeedFields { pillar_id: Some(pillar.id), ..feed_fields("P", "https://p.example/") };
+    assert_missing(
+        store.create_feed(org.id, acme.id, &with_foreign_pillar, owner.id).await,
+        "pillar",
+        "Other's pillar",
+    );
+
+    let news = store.create_feed(org.id, acme.id, &feed_fields("News", "https://acme.example/news"), owner.id).await;
+    let news = news.unwrap();
+    let names: Vec<String> = store.list_feeds(org.id, acme.id).await.unwrap().into_iter().map(|f| f.name).collect();
+    assert_eq!(names, ["Blog", "News"], "in the order they were added");
+
+    let changed = chorus_domain::FeedFields {
+        template: "New: {title}".to_string(),
+        check_interval_minutes: 30,
+        ..feed_fields("Blog posts", "https://acme.example/feed.xml")
+    };
+    let updated = store.update_feed(org.id, blog.id, &changed).await.unwrap();
+    assert_eq!(
+        (updated.name.as_str(), updated.template.as_str(), updated.check_interval_minutes),
+        ("Blog posts", "New: {title}", 30)
+    );
+    assert_eq!(updated.url, "https://acme.example/feed.xml");
+
+    let paused = store.set_feed_paused(org.id, blog.id, true, "", t0()).await.unwrap();
+    assert!(paused.paused);
+    let later = t0() + minutes(10);
+    let resumed = store.set_feed_paused(org.id, blog.id, false, "", later).await.unwrap();
+    assert!(!resumed.paused);
+    assert_eq!(resumed.next_check_at, later, "due when resumed");
+
+    store.delete_feed(org.id, news.id).await.unwrap();
+    assert_missing(store.feed(org.id, news.id).await, "feed", "deleted");
+    assert_missing(store.delete_feed(org.id, news.id).await, "feed", "deleted twice");
+}
+
+pub async fn feed_items_are_claimed_once_and_due_feeds_by_one_worker(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let feed = store.create_feed(org.id, acme.id, &feed_fields("Blog", "https://acme.example/feed"), owner.id).await;
+    let feed = feed.unwrap();
+
+    let first = [feed_item("a", true), feed_item("b", true), feed_item("c", false)];
+    assert_eq!(store.claim_feed_items(org.id, feed.id, &first, t0()).await.unwrap(), ["a", "b", "c"]);
+    let again = [feed_item("b", true), feed_item("d", true), feed_item("a", true)];
+    assert_eq!(store.claim_feed_items(org.id, feed.id, &again, t0()).await.unwrap(), ["d"], "only the new one");
+    store.forget_feed_items(org.id, feed.id, &["d".to_string()]).await.unwrap();
+    assert_eq!(store.claim_feed_items(org.id, feed.id, &again, t0()).await.unwrap(), ["d"], "forgotten, so new again");
+    let items = store.feed_items(org.id, feed.id, 10).await.unwrap();
+    let mut keys: Vec<(&str, bool)> = items.iter().map(|i| (i.key.as_str(), i.drafted)).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, [("a", true), ("b", true), ("c", false), ("d", true)]);
+    assert!(items.iter().all(|i| i.link.starts_with("https://blog.example/")), "{items:?}");
+    assert_eq!(store.feed_items(org.id, feed.id, 2).await.unwrap().len(), 2, "limited");
+
+    // Two workers at once: the feed goes to one of them, and is not due again until its hold runs out.
+    let now = Utc::now() + minutes(1);
+    let (one, two) = tokio::join!(
+        store.claim_due_feeds(now, now + minutes(10), 10),
+        store.claim_due_feeds(now, now + minutes(10), 10)
+    );
+    let claimed: Vec<_> = one.unwrap().into_iter().chain(two.unwrap()).map(|f| f.id).collect();
+    assert_eq!(claimed, [feed.id], "claimed once");
+    assert!(store.claim_due_feeds(now + minutes(5), now + minutes(20), 10).await.unwrap().is_empty(), "held");
+
+    let checked_at = t0() + minutes(1);
+    let check = chorus_domain::FeedCheck { at: checked_at, failed: false, result: "2 new drafts".to_string() };
+    let recorded = store.record_feed_check(org.id, feed.id, &check).await.unwrap();
+    assert_eq!(recorded.last_checked_at, Some(checked_at));
+    assert_eq!((recorded.last_result.as_str(), recorded.last_failed), ("2 new drafts", false));
+    assert_eq!(recorded.next_check_at, checked_at + minutes(60), "one interval later");
+
+    store.set_feed_paused(org.id, feed.id, true, "", t0()).await.unwrap();
+    let far = Utc::now() + minutes(600);
+    assert!(store.claim_due_feeds(far, far + minutes(10), 10).await.unwrap().is_empty(), "a paused feed is not due");
+}
+
+pub async fn failing_feeds_are_paused_after_five_failures_in_a_row(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let feed = store.create_feed(org.id, acme.id, &feed_fields("Blog", "https://acme.example/feed"), owner.id).await;
+    let feed = feed.unwrap();
+    let check = |failed: bool, result: &str| chorus_domain::FeedCheck { at: t0(), failed, result: result.to_string() };
+
+    for _ in 0..4 {
+        store.record_feed_check(org.id, feed.id, &check(true, "the server answered 500")).await.unwrap();
+    }
+    let ok = store.record_feed_check(org.id, feed.id, &check(false, "no new articles")).await.unwrap();
+    assert_eq!((ok.consecutive_failures, ok.paused), (0, false), "a success resets the count");
+    let mut last = ok;
+    for n in 1..=5 {
+        last = store.record_feed_check(org.id, feed.id, &check(true, "the server answered 500")).await.unwrap();
+        assert_eq!(last.consecutive_failures, n);
+        assert_eq!(last.paused, n == 5, "paused at the fifth failure in a row");
+    }
+    assert!(
+        last.pause_reason.contains("5 failed checks") && last.pause_reason.contains("500"),
+        "{}",
+        last.pause_reason
+    );
+    let resumed = store.set_feed_paused(org.id, feed.id, false, "", t0()).await.unwrap();
+    assert_eq!((resumed.paused, resumed.consecutive_failures, resumed.pause_reason.as_str()), (false, 0, ""));
+}
+
+pub async fn feeds_are_scoped_to_their_organization(store: Db) {
+    let (a, a_owner) = organization(&store, "Northwind").await;
+    let (b, b_owner) = organization(&store, "Southwind").await;
+    let ours = client(&store, a.id, "Ours").await;
+    let theirs = client(&store, b.id, "Theirs").await;
+    let feed = store.create_feed(b.id, theirs.id, &feed_fields("Theirs", "https://b.example/feed"), b_owner.id).await;
+    let feed = feed.unwrap();
+    store.claim_feed_items(b.id, feed.id, &[feed_item("secret", true)], t0()).await.unwrap();
+
+    let from_a = "B's feed from organization A";
+    assert_missing(store.feed(a.id, feed.id).await, "feed", from_a);
+    assert_missing(store.list_feeds(a.id, theirs.id).await, "client", from_a);
+    assert_missing(
+        store.create_feed(a.id, theirs.id, &feed_fields("X", "https://x.example/"), a_owner.id).await,
+        "client",
+        from_a,
+    );
+    assert_missing(
+        store.update_feed(a.id, feed.id, &feed_fields("Stolen", "https://x.example/")).await,
+        "feed",
+        from_a,
+    );
+    assert_missing(store.set_feed_paused(a.id, feed.id, true, "", t0()).await, "feed", from_a);
+    assert_missing(store.delete_feed(a.id, feed.id).await, "feed", from_a);
+    let check = chorus_domain::FeedCheck { at: t0(), failed: false, result: String::new() };
+    assert_missing(store.record_feed_check(a.id, feed.id, &check).await, "feed", from_a);
+    assert_missing(store.claim_feed_items(a.id, feed.id, &[feed_item("x", true)], t0()).await, "feed", from_a);
+    assert_missing(store.feed_items(a.id, feed.id, 10).await, "feed", from_a);
+    store.forget_feed_items(a.id, feed.id, &["secret".to_string()]).await.unwrap();
+    assert!(store.list_feeds(a.id, ours.id).await.unwrap().is_empty());
+
+    let b_feed = store.feed(b.id, feed.id).await.unwrap();
+    assert_eq!((b_feed.name.as_str(), b_feed.paused), ("Theirs", false), "unchanged");
+    assert_eq!(store.feed_items(b.id, feed.id, 10).await.unwrap().len(), 1, "A cannot forget B's items");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Media in posts
+
+fn media(asset: &Asset, crop: Option<&str>, alt_text: &str) -> VariantMedia {
+    VariantMedia {
+        asset_id: asset.id,
+        alt_text: alt_text.to_string(),
+        crop: crop.map(|c| chorus_domain::Aspect::parse(c).unwrap()),
+    }
+}
+
+async fn post_count(store: &Db, org: OrganizationId) -> usize {
+    store.list_posts(org, &all_posts(), &PageRequest::first(200)).await.unwrap().items.len()
+}
+
+pub async fn variant_media_is_kept_in_order_and_only_from_the_posts_client(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let other = client(&store, org.id, "Other").await;
+    let (first, second) = (
+        filed(&store, org.id, acme.id, owner.id, "terrace.jpg", "", &[]).await,
+        filed(&store, org.id, acme.id, owner.id, "reel.mp4", "", &[]).await,
+    );
+    let foreign = filed(&store, org.id, other.id, owner.id, "theirs.jpg", "", &[]).await;
+    let draft = post_draft(
+        PostStatus::Draft,
+        "Terrace",
+        "Open",
+        vec![
+            VariantDraft {
+                media: vec![media(&second, None, ""), media(&first, Some("4:5"), "The terrace at dusk")],
+                ..variant(Network::Instagram, "Open")
+            },
+            VariantDraft { media: vec![media(&first, Some("1.91:1"), "")], ..variant(Network::X, "Open") },
+            variant(Network::Bluesky, "Open"),
+        ],
+    );
+    let post = store.create_post(org.id, acme.id, &draft, owner.id).await.unwrap();
+    assert_holds(&store.post(org.id, post.id).await.unwrap(), &draft);
+    let listed = store.list_posts(org.id, &all_posts(), &PageRequest::first(10)).await.unwrap();
+    assert_holds(&listed.items[0], &draft);
+
+    let uses = store.posts_using_asset(org.id, first.id).await.unwrap();
+    assert_eq!(uses.len(), 1);
+    assert_eq!((uses[0].post_id, uses[0].title.as_str()), (post.id, "Terrace"));
+    assert_eq!(uses[0].networks, [Network::Instagram, Network::X]);
+    assert_eq!(store.posts_using_asset(org.id, second.id).await.unwrap()[0].networks, [Network::Instagram]);
+    let (elsewhere, _) = organization(&store, "Elsewhere").await;
+    assert!(store.posts_using_asset(elsewhere.id, first.id).await.unwrap().is_empty(), "scoped to the organization");
+
+    // A copy carries the same files; an update that drops one frees it.
+    let copy = store.duplicate_post(org.id, post.id, owner.id, PostStatus::Template).await.unwrap();
+    assert_eq!(copy.variants[0].media, draft.variants[0].media);
+    assert_eq!(store.posts_using_asset(org.id, second.id).await.unwrap().len(), 2);
+    let mut fewer = draft.clone();
+    fewer.variants[0].media.remove(0);
+    store.update_post(org.id, post.id, &fewer, owner.id, Some(1)).await.unwrap();
+    assert_holds(&store.post(org.id, post.id).await.unwrap(), &fewer);
+    assert_eq!(store.posts_using_asset(org.id, second.id).await.unwrap().len(), 1, "only the copy uses it now");
+
+    // Another client's file is refused, alone or in a batch, and nothing is stored.
+    let before = post_count(&store, org.id).await;
+    let with_foreign = |text: &str| {
+        post_draft(
+            PostStatus::Draft,
+            text,
+            text,
+            vec![VariantDraft { media: vec![media(&foreign, None, "")], ..variant(Network::X, text) }],
+        )
+    };
+    assert_missing(store.create_post(org.id, acme.id, &with_foreign("one"), owner.id).await, "asset", "create");
+    let batch = vec![post_draft(PostStatus::Draft, "fine", "fine", vec![]), with_foreign("bad")];
+    assert_missing(store.create_posts(org.id, acme.id, &batch, owner.id).await, "asset", "batch");
+    assert_missing(
+        store.update_post(org.id, post.id, &with_foreign("update"), owner.id, None).await,
+        "asset",
+        "update",
+    );
+    assert_eq!(post_count(&store, org.id).await, before, "nothing half-stored");
+    assert_holds(&store.post(org.id, post.id).await.unwrap(), &fewer);
+}
+
+pub async fn an_asset_in_use_cannot_be_deleted(store: Db) {
+    let (org, owner) = organization(&store, "Northwind").await;
+    let acme = client(&store, org.id, "Acme").await;
+    let photo = filed(&store, org.id, acme.id, owner.id, "terrace.jpg", "", &[]).await;
+    let draft = post_draft(
+        PostStatus::Draft,
+        "Terrace",
+        "Open",
+        vec![VariantDraft { media: vec![media(&photo, None, "")], ..variant(Network::Instagram, "Open") }],
+    );
+    let post = store.create_post(org.id, acme.id, &draft, owner.id).await.unwrap();
+    match store.delete_asset(org.id, acme.id, photo.id).await {
+        Err(StoreError::Conflict { field: "asset", message }) => {
+            assert!(message.contains("1 post"), "the message says how many posts use it: {message}")
+        }
+        other => panic!("deleting a file in use: expected a conflict on asset, got {other:?}"),
+    }
+    assert_eq!(store.asset(org.id, photo.id).await.unwrap().id, photo.id, "the file is still there");
+    store.delete_post(org.id, post.id).await.unwrap();
+    store.delete_asset(org.id, acme.id, photo.id).await.unwrap();
+    assert_missing(store.asset(org.id, photo.id).await, "asset", "after delete");
 }

@@ -22,25 +22,6 @@
     return own.trim() === "" ? base.value : own;
   }
 
-  function draft() {
-    const status = form.querySelector('input[name="status"]:checked');
-    const pillar = form.querySelector("#pillar_id");
-    return {
-      status: status ? status.value : "draft",
-      title: form.querySelector("#title").value,
-      base_text: base.value,
-      pillar_id: pillar && pillar.value ? pillar.value : null,
-      sponsored: form.querySelector("#sponsored").checked,
-      variants: chosen().map((section) => ({
-        network: section.dataset.network,
-        text: variantText(section),
-        link: value(section, "link").trim(),
-        first_comment: value(section, "first_comment"),
-        options: { title: value(section, "options.title"), content_warning: value(section, "options.content_warning") },
-      })),
-    };
-  }
-
   function previews() {
     for (const section of sections) {
       const text = section.querySelector('[data-preview="text"]');
@@ -49,6 +30,13 @@
       if (title) title.textContent = value(section, "options.title");
       const own = section.querySelector('textarea[data-field="text"]');
       if (own) own.placeholder = base.value;
+      const image = section.querySelector(".preview-media");
+      const crop = section.querySelector("select[data-crop]");
+      if (image && crop && image.dataset.asset) {
+        image.src = crop.value
+          ? "/api/v1/assets/" + image.dataset.asset + "/rendition?aspect=" + encodeURIComponent(crop.value) + "&fit=crop&size=600"
+          : "/api/v1/assets/" + image.dataset.asset + "/file";
+      }
     }
   }
 
@@ -65,12 +53,16 @@
           meter.appendChild(span);
         }
       }
-      for (const list of section.querySelectorAll("[data-messages]")) {
+      const lists = Array.from(section.querySelectorAll("[data-messages]"));
+      const shown = new Set(lists.map((l) => l.dataset.messages));
+      for (const list of lists) {
         list.textContent = "";
         if (!check) continue;
         const field = list.dataset.messages;
+        // A file ticked but not saved yet has no row of its own; its messages go with the media as a whole.
+        const belongs = (i) => i.field === field || (field === "media" && i.field.startsWith("media[") && !shown.has(i.field));
         const items = check.issues
-          .filter((i) => i.field === field)
+          .filter(belongs)
           .map((i) => [i.severity === "error", i.message])
           .concat(check.voice.filter((v) => v.field === field).map((v) => [true, v.message]))
           .sort((a, b) => Number(b[0]) - Number(a[0]));
@@ -98,11 +90,12 @@
     timer = setTimeout(async () => {
       const ticket = ++latest;
       try {
+        // The form itself is sent, so the check reads it exactly as saving it would.
         const response = await fetch(form.dataset.checkUrl, {
           method: "POST",
           credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf },
-          body: JSON.stringify(draft()),
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(new FormData(form)),
         });
         // Only the answer to the newest question is shown; slower older ones are dropped.
         if (ticket === latest && response.ok) show(await response.json());
@@ -120,6 +113,11 @@
     });
   }
   form.addEventListener("input", () => {
+    previews();
+    check();
+  });
+  // Selects and checkboxes (crops, media, settings) only fire "change" in some browsers.
+  form.addEventListener("change", () => {
     previews();
     check();
   });

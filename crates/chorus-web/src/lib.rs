@@ -38,6 +38,8 @@ pub struct WebConfig {
     pub sign_in_window: Duration,
     /// The largest file an upload to the media library may be, in bytes.
     pub max_upload_bytes: usize,
+    /// What feeds and media URLs may be fetched from; by default never a private or internal address.
+    pub fetch_policy: chorus_fetch::FetchPolicy,
 }
 
 impl Default for WebConfig {
@@ -52,6 +54,7 @@ impl Default for WebConfig {
             sign_in_failures_per_address: 30,
             sign_in_window: Duration::from_secs(15 * 60),
             max_upload_bytes: 50 * 1024 * 1024,
+            fetch_policy: chorus_fetch::FetchPolicy::default(),
         }
     }
 }
@@ -66,6 +69,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Fetches feeds and media URLs under `config.fetch_policy`.
+    pub fetcher: chorus_fetch::Fetcher,
 }
 
 impl AppState {
@@ -75,7 +80,8 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         config: WebConfig,
     ) -> Self {
-        Self { store, secrets, blobs, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
+        let fetcher = chorus_fetch::Fetcher::new(config.fetch_policy.clone());
+        Self { store, secrets, blobs, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()), fetcher }
     }
 }
 

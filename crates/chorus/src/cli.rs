@@ -76,12 +76,23 @@ pub struct ServeArgs {
     /// Believe `X-Forwarded-For` for client addresses (only behind a reverse proxy you run).
     #[arg(long, env = "CHORUS_TRUST_PROXY_HEADERS")]
     pub trust_proxy_headers: bool,
+    /// DANGEROUS: let feeds and media URLs be fetched from private, loopback and other internal addresses
+    /// (anyone who may add a feed can then make the server request internal services). For closed test setups.
+    #[arg(long, env = "CHORUS_FETCH_ALLOW_PRIVATE")]
+    pub fetch_allow_private: bool,
     /// Background jobs run at the same time; 0 runs no worker in this process.
     #[arg(long, env = "CHORUS_WORKER_CONCURRENCY", default_value = "4")]
     pub worker_concurrency: String,
     /// Seconds to let running requests and jobs finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "CHORUS_SHUTDOWN_GRACE", default_value = "30")]
     pub shutdown_grace: String,
+    /// Where uploaded media is kept: a folder (default: `<data-dir>/media`) or `s3://bucket/prefix` for S3 or an
+    /// S3-compatible service, with credentials from the usual AWS_* variables.
+    #[arg(long, env = "CHORUS_MEDIA_STORE")]
+    pub media_store: Option<String>,
+    /// The address of an S3-compatible service to use instead of Amazon S3, e.g. `https://minio.example.com`.
+    #[arg(long, env = "CHORUS_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::ServeArgs;
 use crate::database;
-use crate::settings::{DatabaseLocation, ServeSettings, bad};
+use crate::settings::{DatabaseLocation, MediaLocation, ServeSettings, bad};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = ServeSettings::from_args(&args)?;
@@ -44,25 +44,45 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: settings.public_url.as_ref().is_some_and(|u| u.scheme() == "https"),
         public_url: settings.public_url.clone(),
         trust_proxy_headers: settings.trust_proxy_headers,
+        fetch_policy: chorus_fetch::FetchPolicy {
+            allow_private: settings.fetch_allow_private,
+            ..chorus_fetch::FetchPolicy::default()
+        },
         ..WebConfig::default()
     };
-    // Uploaded media, by client; created on the first upload.
-    let blobs = Arc::new(chorus_store::LocalBlobStore::new(settings.data_dir.join("media")));
+    if settings.fetch_allow_private {
+        tracing::warn!(
+            "CHORUS_FETCH_ALLOW_PRIVATE is on: feeds and media URLs may reach private and internal addresses"
+        );
+    }
+    // Uploaded media, by client: a folder created on the first upload, or a bucket.
+    let blobs: Arc<dyn chorus_store::BlobStore> = match &settings.media {
+        MediaLocation::Folder(folder) => Arc::new(chorus_store::LocalBlobStore::new(folder)),
+        MediaLocation::S3 { location, endpoint } => {
+            let bucket = chorus_store::ObjectStoreBlobStore::s3(location, endpoint.as_deref())
+                .map_err(|e| bad(format!("--media-store / CHORUS_MEDIA_STORE: {e}")))?;
+            tracing::info!(%location, endpoint = endpoint.as_deref().unwrap_or("Amazon S3"), "media is kept in object storage");
+            Arc::new(bucket)
+        }
+    };
     let state = AppState::new(store.clone(), Arc::new(keyring), blobs, config);
-    let app = chorus_web::app(state);
+    let app = chorus_web::app(state.clone());
 
     let shutdown = CancellationToken::new();
     let worker = if settings.worker_concurrency > 0 {
         ensure_maintenance_scheduled(&*store).await.map_err(|e| anyhow::anyhow!("cannot schedule maintenance: {e}"))?;
         let mut registry = Registry::new();
         registry.register_maintenance_jobs();
+        registry.register::<chorus_web::services::feeds::PollFeeds>();
         let config = WorkerConfig {
             concurrency: settings.worker_concurrency,
             grace_period: settings.shutdown_grace,
             ..WorkerConfig::default()
         };
-        let worker = Worker::new(store.clone(), registry, config);
+        // Feed checks need the web layer's state (fetcher, media library); see `PollFeeds`.
+        let worker = Worker::new(store.clone(), registry, config).with_extension(state.clone());
         let token = shutdown.clone();
+        tokio::spawn(enqueue_feed_polls(store.clone(), shutdown.clone()));
         Some(tokio::spawn(async move { worker.run(token).await }))
     } else {
         None
@@ -93,6 +113,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Puts a feed poll on the queue every minute until shutdown. A one-off job rather than a self-rescheduling
+/// chain: the queue cannot tell whether a chain is alive, and duplicates are harmless because the store hands
+/// each due feed to one poll only.
+async fn enqueue_feed_polls(store: Arc<dyn chorus_store::Store>, shutdown: CancellationToken) {
+    use chorus_jobs::Clock as _;
+    use chorus_web::services::feeds::{POLL_INTERVAL, PollFeeds};
+    let mut ticks = tokio::time::interval(POLL_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = ticks.tick() => {}
+        }
+        if let Err(e) = chorus_jobs::enqueue(&*store, &PollFeeds {}, chorus_jobs::SystemClock.now()).await {
+            tracing::warn!(error = %e, "could not enqueue the feed poll; trying again in a minute");
+        }
+    }
 }
 
 fn display_url(address: SocketAddr) -> String {

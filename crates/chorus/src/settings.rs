@@ -42,6 +42,47 @@ pub enum DatabaseLocation {
     Postgres(String),
 }
 
+/// Where uploaded media is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    Folder(PathBuf),
+    /// A bucket of S3 or, with an endpoint, of an S3-compatible service.
+    S3 {
+        location: chorus_store::S3Location,
+        endpoint: Option<String>,
+    },
+}
+
+/// The media store named by `--media-store` and `--s3-endpoint`, or the `media` folder in the data folder.
+pub fn media_location(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<MediaLocation> {
+    let endpoint = match args.s3_endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(raw) => {
+            url::Url::parse(raw).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()).ok_or_else(
+                || bad(format!("--s3-endpoint / CHORUS_S3_ENDPOINT: '{raw}' is not an http(s) address such as https://minio.example.com")),
+            )?;
+            Some(raw.trim_end_matches('/').to_string())
+        }
+    };
+    let raw = args.media_store.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    match raw {
+        Some(raw) if raw.starts_with("s3://") => {
+            let location = chorus_store::S3Location::parse(raw).map_err(|e| {
+                bad(format!("--media-store / CHORUS_MEDIA_STORE: {e}; expected s3://bucket or s3://bucket/prefix"))
+            })?;
+            Ok(MediaLocation::S3 { location, endpoint })
+        }
+        Some(raw) if raw.contains("://") => bad_setting!(
+            "--media-store / CHORUS_MEDIA_STORE: '{raw}' is neither a folder nor s3://bucket/prefix; other object stores are not supported"
+        ),
+        _ if endpoint.is_some() => bad_setting!(
+            "--s3-endpoint / CHORUS_S3_ENDPOINT is set but media is kept in a folder; set --media-store / CHORUS_MEDIA_STORE to s3://bucket/prefix, or unset the endpoint"
+        ),
+        Some(folder) => Ok(MediaLocation::Folder(PathBuf::from(folder))),
+        None => Ok(MediaLocation::Folder(data_dir.join("media"))),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
     pub listen: SocketAddr,
@@ -49,8 +90,10 @@ pub struct ServeSettings {
     pub database: DatabaseLocation,
     pub public_url: Option<url::Url>,
     pub trust_proxy_headers: bool,
+    pub fetch_allow_private: bool,
     pub worker_concurrency: usize,
     pub shutdown_grace: Duration,
+    pub media: MediaLocation,
 }
 
 pub fn data_dir(args: &DatabaseArgs) -> anyhow::Result<PathBuf> {
@@ -122,12 +165,15 @@ impl ServeSettings {
                 args.shutdown_grace
             ))
         })?;
+        let media = media_location(args, &data_dir(&args.database)?)?;
         Ok(Self {
             listen,
+            media,
             data_dir: data_dir(&args.database)?,
             database: database_location(&args.database)?,
             public_url,
             trust_proxy_headers: args.trust_proxy_headers,
+            fetch_allow_private: args.fetch_allow_private,
             worker_concurrency,
             shutdown_grace: Duration::from_secs(grace),
         })
@@ -153,5 +199,40 @@ mod tests {
         assert!(err.as_ref().is_some_and(|e| e.is::<BadSetting>()), "{err:?}");
         let err = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("'mysql'") && err.contains("CHORUS_DATABASE_URL"), "{err}");
+    }
+
+    fn media(store: Option<&str>, endpoint: Option<&str>) -> anyhow::Result<MediaLocation> {
+        use clap::Parser as _;
+        let mut argv = vec!["chorus".to_string(), "serve".to_string()];
+        argv.extend(store.map(|s| format!("--media-store={s}")));
+        argv.extend(endpoint.map(|e| format!("--s3-endpoint={e}")));
+        let crate::cli::Command::Serve(args) = crate::cli::Cli::try_parse_from(argv)?.command else {
+            anyhow::bail!("not serve");
+        };
+        media_location(&args, std::path::Path::new("data"))
+    }
+
+    #[test]
+    fn media_goes_to_a_folder_or_a_bucket() {
+        assert_eq!(media(None, None).ok(), Some(MediaLocation::Folder("data/media".into())));
+        assert_eq!(media(Some("shared/media"), None).ok(), Some(MediaLocation::Folder("shared/media".into())));
+        let Ok(MediaLocation::S3 { location, endpoint }) =
+            media(Some("s3://chorus-media/prod"), Some("http://127.0.0.1:9000/"))
+        else {
+            panic!("an s3:// store is a bucket");
+        };
+        assert_eq!((location.bucket.as_str(), location.prefix.as_str()), ("chorus-media", "prod"));
+        assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        for (store, endpoint, names) in [
+            (Some("s3://Bad_Bucket"), None, "CHORUS_MEDIA_STORE"),
+            (Some("gs://bucket"), None, "CHORUS_MEDIA_STORE"),
+            (Some("s3://bucket"), Some("minio:9000"), "CHORUS_S3_ENDPOINT"),
+            (None, Some("http://127.0.0.1:9000"), "CHORUS_S3_ENDPOINT"),
+        ] {
+            let err = media(store, endpoint).err();
+            assert!(err.as_ref().is_some_and(|e| e.is::<BadSetting>()), "{store:?} {endpoint:?}: {err:?}");
+            let err = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(names) && !err.contains('\n'), "{err}");
+        }
     }
 }

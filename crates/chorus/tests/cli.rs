@@ -330,6 +330,23 @@ async fn a_malformed_secret_key_is_named_without_echoing_it() {
 }
 
 #[tokio::test]
+async fn a_malformed_media_store_is_named() {
+    let dir = workdir();
+    let bad_bucket = run(chorus(dir.path()).arg("serve").env("CHORUS_MEDIA_STORE", "s3://Not_A_Bucket/x")).await;
+    let line = the_one_error_line(&bad_bucket, 2);
+    assert_mentions(&line, &["--media-store / CHORUS_MEDIA_STORE", "'Not_A_Bucket'", "s3://bucket/prefix"]);
+    let other_store = run(chorus(dir.path()).args(["serve", "--media-store", "gs://media"])).await;
+    assert_mentions(&the_one_error_line(&other_store, 2), &["CHORUS_MEDIA_STORE", "'gs://media'"]);
+    let bad_endpoint = run(chorus(dir.path())
+        .arg("serve")
+        .env("CHORUS_MEDIA_STORE", "s3://media")
+        .env("CHORUS_S3_ENDPOINT", "minio:9000"))
+    .await;
+    assert_mentions(&the_one_error_line(&bad_endpoint, 2), &["--s3-endpoint / CHORUS_S3_ENDPOINT", "'minio:9000'"]);
+    assert!(!dir.path().join("chorus-data").exists(), "a bad setting must be reported before touching the disk");
+}
+
+#[tokio::test]
 async fn a_malformed_worker_concurrency_is_named() {
     let dir = workdir();
     let output = run(chorus(dir.path()).args(["serve", "--worker-concurrency", "abc"])).await;
@@ -625,6 +642,35 @@ async fn serve_on_an_empty_folder_becomes_ready_and_stops_cleanly_on_sigterm() {
     }
     assert!(!stderr.contains("cut off"), "nothing was running, so nothing should be cut off:\n{stderr}");
     assert!(stdout.is_empty(), "nothing more on stdout: {stdout}");
+}
+
+#[tokio::test]
+async fn serve_keeps_media_in_an_s3_compatible_bucket_when_told_to() {
+    let dir = workdir();
+    let bucket = chorus_testkit::s3::bucket().await;
+    let mut server = Server::start(
+        chorus(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--shutdown-grace", &GRACE_SECS.to_string()])
+            .args(["--log-format", "json"])
+            .env("CHORUS_MEDIA_STORE", bucket.to_string())
+            .env("CHORUS_S3_ENDPOINT", chorus_testkit::s3::endpoint())
+            .env("AWS_ACCESS_KEY_ID", "chorus-test")
+            .env("AWS_SECRET_ACCESS_KEY", "chorus-test"),
+    )
+    .await;
+    let http = http_client();
+    let (body, _) = server.wait_ready(&http).await;
+    assert_eq!(body, "ready (sqlite)");
+    let (status, stderr, _) = server.terminate().await;
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let logs = json_logs(&stderr);
+    let said = log_with_message(&logs, "media is kept in object storage").unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        said["fields"]["location"].as_str().or(said["location"].as_str()),
+        Some(bucket.to_string().as_str()),
+        "{said}"
+    );
+    assert!(!dir.path().join("chorus-data").join("media").exists(), "nothing goes to the media folder");
 }
 
 #[tokio::test]

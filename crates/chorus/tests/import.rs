@@ -302,3 +302,131 @@ async fn postgres_imports_all_or_nothing_too() {
         "{exported}"
     );
 }
+
+// ---- media: library names and web addresses ---------------------------------------------------------------
+
+/// A whole 1×1 PNG: uploads may decode images to make their thumbnails.
+const PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cchhh\x00\x00\x03\x04\x01\x81K\xd3\xd2\x10\x00\x00\x00\x00IEND\xaeB`\x82";
+
+async fn upload(app: &TestApp, who: &TestPerson, client: ClientId, name: &str) -> String {
+    let response = app
+        .api(Method::POST, &format!("/clients/{client}/assets?filename={name}"), &who.token)
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let asset: Value = response.json().await.unwrap();
+    asset["id"].as_str().unwrap().to_string()
+}
+
+async fn asset_count(app: &TestApp, who: &TestPerson, client: ClientId) -> usize {
+    let response = app.api(Method::GET, &format!("/clients/{client}/assets?limit=200"), &who.token).send().await;
+    let listing: Value = response.unwrap().json().await.unwrap();
+    listing["items"].as_array().unwrap().len()
+}
+
+/// (line, column, message) of every error of a refused import.
+fn errors(body: &Value) -> Vec<(u64, String, String)> {
+    body["report"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn media_at_private_addresses_and_missing_library_files_are_errors_of_their_lines() {
+    let Setup { app, owner, alpha, .. } = setup().await;
+    upload(&app, &owner, alpha, "beans.png").await;
+    let csv = "text,networks,media\n\
+        Fine,x,beans.png\n\
+        Metadata,x,http://169.254.169.254/latest/meta-data/\n\
+        Private,x,https://10.0.0.1/photo.jpg\n\
+        Missing,x,nowhere.png\n\
+        Sneaky,x,http://2130706433/a.png|beans.png\n";
+    for dry_run in [true, false] {
+        let (status, body) = import(&app, &owner, alpha, dry_run, csv.as_bytes()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let found = errors(&body);
+        let lines: Vec<(u64, &str)> = found.iter().map(|(l, c, _)| (*l, c.as_str())).collect();
+        assert_eq!(lines, [(3, "media"), (4, "media"), (5, "media"), (6, "media")], "{body}");
+        assert!(found[0].2.contains("169.254.169.254 is a link-local address"), "{}", found[0].2);
+        assert!(found[1].2.contains("10.0.0.1 is a private network address"), "{}", found[1].2);
+        assert!(found[2].2.contains("no file named “nowhere.png”"), "{}", found[2].2);
+        assert!(found[3].2.contains("127.0.0.1 is a loopback address"), "{}", found[3].2);
+    }
+    assert!(posts_of(&app, &owner, alpha).await.is_empty());
+}
+
+#[tokio::test]
+async fn library_names_and_fetched_addresses_become_the_posts_media() {
+    use axum::routing::get;
+    let app = chorus_testkit::app::spawn_app_with(
+        Backend::Sqlite,
+        chorus_web::WebConfig {
+            fetch_policy: chorus_fetch::FetchPolicy { allow_private: true, ..Default::default() },
+            ..Default::default()
+        },
+    )
+    .await;
+    let (org, owner) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await.id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let images = format!("http://{}", listener.local_addr().unwrap());
+    let server = axum::Router::new()
+        .route("/cup.png", get(|| async { ([("content-type", "image/png")], PNG) }))
+        .route("/page", get(|| async { ([("content-type", "text/html")], "<html></html>") }));
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+    let beans = upload(&app, &owner, alpha, "Roasted beans.png").await;
+    let logo = upload(&app, &owner, alpha, "logo.png").await;
+
+    // One address that cannot be fetched: nothing is stored, not even the images fetched before it.
+    let csv = format!(
+        "text,networks,media\nCup,x;bluesky,{images}/cup.png\nPage,x,{images}/page\nGone,x,{images}/gone.png\n"
+    );
+    let (status, body) = import(&app, &owner, alpha, false, csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let found = errors(&body);
+    assert_eq!(found.iter().map(|(l, _, _)| *l).collect::<Vec<_>>(), [3, 4], "{body}");
+    assert!(found[0].2.contains("not an image"), "{}", found[0].2);
+    assert!(found[1].2.contains("404"), "{}", found[1].2);
+    assert!(posts_of(&app, &owner, alpha).await.is_empty());
+    assert_eq!(asset_count(&app, &owner, alpha).await, 2, "the image fetched for the failed import was removed");
+
+    // A dry run fetches nothing; the import fetches each address once and attaches it to every variant.
+    let csv = format!(
+        "text,networks,media\nCup,x;bluesky,{images}/cup.png  LOGO.png\nAgain,x,{images}/cup.png\n\
+         Named,x,Roasted beans.png|{images}/cup.png\n"
+    );
+    let (status, body) = import(&app, &owner, alpha, true, csv.as_bytes()).await;
+    assert_eq!((status, body["would_create"].as_u64()), (StatusCode::OK, Some(3)), "{body}");
+    assert_eq!(asset_count(&app, &owner, alpha).await, 2, "a dry run fetches nothing");
+    let (status, body) = import(&app, &owner, alpha, false, csv.as_bytes()).await;
+    assert_eq!((status, body["created"].as_u64()), (StatusCode::OK, Some(3)), "{body}");
+    assert_eq!(asset_count(&app, &owner, alpha).await, 3, "one address, fetched once");
+    let posts = posts_of(&app, &owner, alpha).await;
+    let media_of = |text: &str| -> Vec<Vec<String>> {
+        let post = posts.iter().find(|p| p["base_text"] == text).unwrap();
+        post["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                v["media"].as_array().unwrap().iter().map(|m| m["asset_id"].as_str().unwrap().to_string()).collect()
+            })
+            .collect()
+    };
+    let cup = media_of("Again")[0][0].clone();
+    assert!(cup != beans && cup != logo);
+    assert_eq!(media_of("Cup"), [vec![cup.clone(), logo.clone()], vec![cup.clone(), logo.clone()]]);
+    assert_eq!(media_of("Named"), [vec![beans.clone(), cup.clone()]]);
+}

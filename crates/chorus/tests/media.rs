@@ -5,7 +5,7 @@
 
 use chorus_domain::{AssetId, ClientId, Role};
 use chorus_store::{BlobKey, StoreError};
-use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app, spawn_app_with};
+use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app, spawn_app_on, spawn_app_with};
 use chorus_web::WebConfig;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
@@ -67,18 +67,12 @@ fn png(width: u32, height: u32, claimed: Option<(u32, u32)>) -> Vec<u8> {
     png
 }
 
-/// The start of a baseline JPEG: JFIF marker and frame header with the dimensions, then the end marker.
+/// A real baseline JPEG of `width`×`height` grey pixels: uploads decode their images to make thumbnails.
 fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let mut jpeg = vec![0xff, 0xd8];
-    jpeg.extend([0xff, 0xe0, 0x00, 0x10]);
-    jpeg.extend(b"JFIF\0");
-    jpeg.extend([1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    jpeg.extend([0xff, 0xc0, 0x00, 0x11, 8]);
-    jpeg.extend(height.to_be_bytes());
-    jpeg.extend(width.to_be_bytes());
-    jpeg.extend([3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-    jpeg.extend([0xff, 0xd9]);
-    jpeg
+    let picture = image::RgbImage::from_pixel(u32::from(width), u32::from(height), image::Rgb([128, 128, 128]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
+    bytes.into_inner()
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------
@@ -197,7 +191,7 @@ async fn the_type_comes_from_the_bytes_not_the_name() {
     let (status, problem) = upload(&app, &owner, client.id, "cut.png", png(4, 4, None)[..20].to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a header cut short: {problem}");
 
-    let listed = app.store.list_assets(org.id, client.id, &Default::default()).await.unwrap();
+    let listed = app.store.list_assets(org.id, client.id, &Default::default(), &Default::default()).await.unwrap();
     assert_eq!(listed.items.len(), 1, "only the honest JPEG was kept");
 }
 
@@ -293,5 +287,313 @@ async fn analysts_look_and_other_clients_media_is_out_of_reach() {
     let b_now = app.store.asset(org.id, b_id).await.unwrap();
     assert_eq!(b_now.alt_text, "", "B's asset is unchanged");
     assert!(app.state.blobs.get(&BlobKey::asset(bravo.id, b_id)).await.is_ok(), "and its file is still there");
-    assert_eq!(app.store.list_assets(org.id, bravo.id, &Default::default()).await.unwrap().items.len(), 1);
+    assert_eq!(
+        app.store.list_assets(org.id, bravo.id, &Default::default(), &Default::default()).await.unwrap().items.len(),
+        1
+    );
+}
+
+// ---- the library: folders, tags, search, focal points, renditions ----------------------------------------
+
+/// Width and height from a PNG's header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
+
+async fn patch(app: &TestApp, who: &TestPerson, id: AssetId, body: Value) -> (StatusCode, Value) {
+    let response = app.api(Method::PATCH, &format!("/assets/{id}"), &who.token).json(&body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_json(app: &TestApp, who: &TestPerson, path: &str) -> (StatusCode, Value) {
+    let response = app.api(Method::GET, path, &who.token).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn names(listing: &Value) -> Vec<String> {
+    listing["items"].as_array().unwrap().iter().map(|a| a["filename"].as_str().unwrap().to_string()).collect()
+}
+
+fn fields_of(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["field"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+async fn library_is_filtered_by_search_folder_tag_and_kind(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Alpha").await;
+    let (_, hero) = upload(&app, &owner, client.id, "Spring hero.png", png(4, 2, None)).await;
+    let (_, cup) = upload(&app, &owner, client.id, "cup.jpg", jpeg(10, 10)).await;
+    upload(&app, &owner, client.id, "loose.png", png(2, 2, None)).await;
+    let (status, hero) = patch(&app, &owner, id_of(&hero), json!({
+        "folder": " Campaigns / Spring 2027 ", "tags": ["#Launch", "Hero Shot", "launch"], "alt_text": "Café terrace"
+    })).await;
+    assert_eq!(status, StatusCode::OK, "{hero}");
+    assert_eq!(hero["folder"], "Campaigns/Spring 2027");
+    assert_eq!(hero["tags"], json!(["launch", "hero shot"]), "normalized and deduplicated");
+    let (status, _) = patch(&app, &owner, id_of(&cup), json!({"folder": "Campaigns", "tags": ["product"]})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let list = |query: &str| {
+        let path = format!("/clients/{}/assets?{query}", client.id);
+        let (app, owner) = (&app, &owner);
+        async move { get_json(app, owner, &path).await }
+    };
+    assert_eq!(names(&list("").await.1), ["loose.png", "cup.jpg", "Spring hero.png"]);
+    assert_eq!(names(&list("q=CAF%C3%89").await.1), ["Spring hero.png"], "alt text, any case");
+    assert_eq!(names(&list("q=hero%20shot").await.1), ["Spring hero.png"], "a tag");
+    assert_eq!(names(&list("folder=Campaigns").await.1), ["cup.jpg", "Spring hero.png"], "with the folders inside");
+    assert_eq!(names(&list("folder=Campaigns%2FSpring%202027").await.1), ["Spring hero.png"]);
+    assert_eq!(names(&list("folder=%2F").await.1), ["loose.png"], "/ is the top level alone");
+    assert_eq!(names(&list("tag=LAUNCH").await.1), ["Spring hero.png"], "tags are matched as they are kept");
+    assert_eq!(names(&list("kind=image&tag=product").await.1), ["cup.jpg"]);
+    assert!(names(&list("kind=video").await.1).is_empty());
+    let (status, problem) = list("kind=audio&folder=a%2F%2Fb").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields_of(&problem), ["folder", "kind"]);
+    let (_, page) = list("limit=1&folder=Campaigns").await;
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let (_, next) = list(&format!("limit=1&folder=Campaigns&cursor={cursor}")).await;
+    assert_eq!(names(&next), ["Spring hero.png"], "the filters hold across pages");
+
+    let (status, folders) = get_json(&app, &owner, &format!("/clients/{}/asset-folders", client.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        folders,
+        json!([
+            {"folder": "", "assets": 1},
+            {"folder": "Campaigns", "assets": 1},
+            {"folder": "Campaigns/Spring 2027", "assets": 1}
+        ])
+    );
+    let (_, tags) = get_json(&app, &owner, &format!("/clients/{}/asset-tags", client.id)).await;
+    assert_eq!(
+        tags,
+        json!([{"tag": "hero shot", "assets": 1}, {"tag": "launch", "assets": 1}, {"tag": "product", "assets": 1}])
+    );
+}
+
+#[tokio::test]
+async fn the_library_is_filtered_by_search_folder_tag_and_kind_on_sqlite() {
+    library_is_filtered_by_search_folder_tag_and_kind(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_library_is_filtered_by_search_folder_tag_and_kind_on_postgres() {
+    library_is_filtered_by_search_folder_tag_and_kind(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn bad_folders_tags_and_focal_points_are_refused_by_name() {
+    let app = spawn_app().await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Alpha").await;
+    let (_, asset) = upload(&app, &owner, client.id, "cup.png", png(2, 2, None)).await;
+    let id = id_of(&asset);
+
+    let many: Vec<String> = (0..21).map(|n| format!("tag {n}")).collect();
+    for (body, field) in [
+        (json!({"focal_point": {"x": 1001, "y": 500}}), "focal_point.x"),
+        (json!({"focal_point": {"x": 0, "y": 5000}}), "focal_point.y"),
+        (json!({"tags": many}), "tags"),
+        (json!({"tags": ["a,b"]}), "tags"),
+        (json!({"tags": ["x".repeat(41)]}), "tags"),
+        (json!({"folder": "a//b"}), "folder"),
+        (json!({"folder": "a/b/c/d/e/f"}), "folder"),
+        (json!({"folder": "n".repeat(61)}), "folder"),
+    ] {
+        let (status, problem) = patch(&app, &owner, id, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {problem}");
+        assert_eq!(fields_of(&problem), [field], "{body}");
+    }
+    let (status, problem) =
+        patch(&app, &owner, id, json!({"folder": "a//b", "focal_point": {"x": 2000, "y": 0}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields_of(&problem), ["folder", "focal_point.x"], "every problem at once");
+    let (status, problem) = patch(&app, &owner, id, json!({"focal_point": {"x": -1, "y": 0}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(app.store.asset(org.id, id).await.unwrap().focal_point, chorus_domain::FocalPoint::CENTRE, "unchanged");
+
+    let twenty: Vec<String> = (0..20).map(|n| format!("tag {n}")).collect();
+    let (status, saved) = patch(&app, &owner, id, json!({"tags": twenty, "focal_point": {"x": 1000, "y": 0}})).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["focal_point"], json!({"x": 1000, "y": 0}));
+    assert_eq!(saved["tags"].as_array().unwrap().len(), 20);
+}
+
+async fn renditions_are_cut_to_the_aspect_asked_for(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Alpha").await;
+    let (_, asset) = upload(&app, &owner, client.id, "wide.png", png(200, 100, None)).await;
+    let id = id_of(&asset);
+    let rendition = |query: &str| app.api(Method::GET, &format!("/assets/{id}/rendition?{query}"), &owner.token).send();
+
+    for (query, size) in [
+        ("aspect=1:1", (100, 100)),
+        ("aspect=4:5&fit=crop", (80, 100)),
+        ("aspect=1.91:1&fit=crop&size=1080", (191, 100)),
+        ("aspect=2:1&size=50", (50, 25)),
+        ("aspect=1:1&fit=pad&colour=000000", (200, 200)),
+    ] {
+        let response = rendition(query).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png", "{query}");
+        assert!(response.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"), "{query}");
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(png_size(&bytes), size, "{query}: never enlarged, cut to the ratio");
+    }
+
+    let first = rendition("aspect=4:5").await.unwrap();
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+    let cached = app.state.blobs.get(&BlobKey::rendition(client.id, id, "4x5-crop-1080-f500-500")).await;
+    assert!(cached.is_ok(), "kept in the blob store after the first request");
+    let again = app
+        .api(Method::GET, &format!("/assets/{id}/rendition?aspect=4:5"), &owner.token)
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let (status, _) = patch(&app, &owner, id, json!({"focal_point": {"x": 0, "y": 500}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let moved = rendition("aspect=4:5").await.unwrap();
+    assert_ne!(moved.headers()[header::ETAG].to_str().unwrap(), etag, "a new focal point is a new rendition");
+
+    for (query, field) in [
+        ("aspect=4:0", "aspect"),
+        ("aspect=wide", "aspect"),
+        ("", "aspect"),
+        ("aspect=1:1&fit=stretch", "fit"),
+        ("aspect=1:1&size=99999", "size"),
+        ("aspect=1:1&fit=pad&colour=red", "colour"),
+    ] {
+        let response = rendition(query).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(fields_of(&problem), [field], "{query}");
+    }
+
+    let thumbnail = app.api(Method::GET, &format!("/assets/{id}/thumbnail"), &owner.token).send().await.unwrap();
+    assert_eq!(thumbnail.status(), StatusCode::OK);
+    assert!(thumbnail.headers().contains_key(header::ETAG));
+    assert!(!thumbnail.bytes().await.unwrap().is_empty());
+
+    let (_, stranger) = app.organization("Southwind").await;
+    for path in [format!("/assets/{id}/rendition?aspect=1:1"), format!("/assets/{id}/thumbnail")] {
+        let response = app.api(Method::GET, &path, &stranger.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path} from another organization");
+    }
+}
+
+#[tokio::test]
+async fn renditions_are_cut_to_the_aspect_asked_for_on_sqlite() {
+    renditions_are_cut_to_the_aspect_asked_for(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn renditions_are_cut_to_the_aspect_asked_for_on_postgres() {
+    renditions_are_cut_to_the_aspect_asked_for(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn assets_are_moved_tagged_and_deleted_in_bulk() {
+    let app = spawn_app().await;
+    let (org, owner) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await;
+    let bravo = app.client(&org, "Bravo").await;
+    let (_, a) = upload(&app, &owner, alpha.id, "a.png", png(2, 2, None)).await;
+    let (_, b) = upload(&app, &owner, alpha.id, "b.png", png(2, 2, None)).await;
+    let (_, theirs) = upload(&app, &owner, bravo.id, "theirs.png", png(2, 2, None)).await;
+    let (a, b, theirs) = (id_of(&a), id_of(&b), id_of(&theirs));
+    let bulk = |client: ClientId, body: Value| {
+        app.api(Method::POST, &format!("/clients/{client}/assets/bulk"), &owner.token).json(&body).send()
+    };
+
+    let moved: Value = bulk(alpha.id, json!({"asset_ids": [a, b], "action": "move", "folder": "Spring/ Week 1"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved, json!({"changed": 2}));
+    assert_eq!(app.store.asset(org.id, b).await.unwrap().folder, "Spring/Week 1");
+    let tagged: Value = bulk(alpha.id, json!({"asset_ids": [a, b], "action": "tag", "tag": "Sale"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tagged, json!({"changed": 2}));
+    assert_eq!(app.store.asset(org.id, a).await.unwrap().tags, ["sale"]);
+
+    let refused = bulk(alpha.id, json!({"asset_ids": [a, theirs], "action": "move", "folder": "X"})).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND, "another client's asset");
+    assert_eq!(app.store.asset(org.id, a).await.unwrap().folder, "Spring/Week 1", "all or nothing");
+    let bad = bulk(alpha.id, json!({"asset_ids": [a], "action": "tag", "tag": "a,b"})).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields_of(&bad.json().await.unwrap()), ["tag"]);
+    let none = bulk(alpha.id, json!({"asset_ids": [], "action": "delete"})).await.unwrap();
+    assert_eq!(fields_of(&none.json().await.unwrap()), ["asset_ids"]);
+
+    let renamed = app
+        .api(Method::POST, &format!("/clients/{}/asset-folders/rename", alpha.id), &owner.token)
+        .json(&json!({"from": "Spring", "to": "Archive/2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.json::<Value>().await.unwrap(), json!({"changed": 2}));
+    assert_eq!(app.store.asset(org.id, a).await.unwrap().folder, "Archive/2026/Week 1");
+
+    let deleted = bulk(alpha.id, json!({"asset_ids": [a, b], "action": "delete"})).await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert!(app.store.asset(org.id, a).await.is_err() && app.store.asset(org.id, b).await.is_err());
+    assert!(app.state.blobs.get(&BlobKey::asset(alpha.id, a)).await.is_err(), "the file went too");
+    assert!(app.store.asset(org.id, theirs).await.is_ok());
+
+    let analyst = app.person(&org, "ana@northwind.example", Role::Analyst, only(&[bravo.id])).await;
+    let response = app
+        .api(Method::POST, &format!("/clients/{}/assets/bulk", bravo.id), &analyst.token)
+        .json(&json!({"asset_ids": [theirs], "action": "delete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "analysts look, they do not delete");
+}
+
+#[tokio::test]
+async fn an_asset_a_post_uses_is_not_deleted_and_the_post_is_named() {
+    let app = spawn_app().await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Alpha").await;
+    let (_, asset) = upload(&app, &owner, client.id, "terrace.png", png(4, 4, None)).await;
+    let id = id_of(&asset);
+    let post = json!({
+        "title": "Terrace opening",
+        "variants": [{"network": "instagram", "text": "Open!", "media": [{"asset_id": id}]}],
+    });
+    let created = app.api(Method::POST, &format!("/clients/{}/posts", client.id), &owner.token).json(&post).send();
+    let created = created.await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text().await.unwrap());
+
+    for (method, path, body) in [
+        (Method::DELETE, format!("/assets/{id}"), Value::Null),
+        (Method::POST, format!("/clients/{}/assets/bulk", client.id), json!({"asset_ids": [id], "action": "delete"})),
+    ] {
+        let response = app.api(method.clone(), &path, &owner.token).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT, "{method} {path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(fields_of(&problem), ["asset"]);
+        assert!(problem["detail"].as_str().unwrap().contains("Terrace opening"), "names the post: {problem}");
+    }
+    let (status, _) = get_json(&app, &owner, &format!("/assets/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "still there");
+    assert!(app.state.blobs.get(&BlobKey::asset(client.id, id)).await.is_ok(), "with its file");
 }

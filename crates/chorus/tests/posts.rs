@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
-use chorus_domain::{ClientAccess, Role, TokenScope};
-use chorus_testkit::app::{TestApp, TestPerson, only, spawn_app};
+use chorus_domain::{ClientAccess, ClientId, Role, TokenScope};
+use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app, spawn_app_on};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -379,7 +379,11 @@ async fn the_check_tells_what_each_network_and_the_brand_voice_make_of_a_post() 
     let threads = &checked["variants"][3];
     assert_eq!(threads["voice"][0]["code"], "missing_disclosure", "a sponsored post needs its disclosure");
     assert_eq!(checked["base_text"][0]["code"], "banned_word");
-    assert_eq!(checked["errors"], 1);
+    assert!(
+        instagram["issues"].as_array().unwrap().iter().any(|i| i["field"] == "media" && i["code"] == "required"),
+        "an Instagram post needs an image or video: {instagram}"
+    );
+    assert_eq!(checked["errors"], 2, "X is too long; Instagram has no image");
     assert_eq!(checked["warnings"], 4, "the link, two banned words and a missing disclosure");
     assert_eq!(checked["problems"], json!([]));
 
@@ -401,4 +405,98 @@ async fn the_check_tells_what_each_network_and_the_brand_voice_make_of_a_post() 
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "variants[0].network");
+}
+
+async fn upload_image(app: &TestApp, who: &TestPerson, client: ClientId, name: &str, bytes: Vec<u8>) -> String {
+    let response = app
+        .api(Method::POST, &format!("/clients/{client}/assets"), &who.token)
+        .query(&[("filename", name)])
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+}
+
+/// Files from the client's library ride on each variant, cropped per network, checked by the network's media
+/// rules, listed as used by the post, and kept from being deleted while a post carries them.
+async fn media_rides_on_variants(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let alpha = app.client(&org, "Alpha").await;
+    let beta = app.client(&org, "Beta").await;
+    let panorama = upload_image(&app, &owner, alpha.id, "terrace.jpg", chorus_testkit::images::jpeg(1500, 500)).await;
+    let square = upload_image(&app, &owner, alpha.id, "cup.jpg", chorus_testkit::images::jpeg(1080, 1080)).await;
+    let theirs = upload_image(&app, &owner, beta.id, "theirs.png", chorus_testkit::images::png(200, 200)).await;
+    let draft = |crop: Value| {
+        json!({"title": "Terrace", "variants": [
+            {"network": "instagram", "text": "Open", "media": [{"asset_id": panorama, "crop": crop, "alt_text": "The terrace"}]},
+            {"network": "x", "text": "Open", "media": [{"asset_id": panorama}, {"asset_id": square}]},
+        ]})
+    };
+    let posts = format!("/clients/{}/posts", alpha.id);
+    let (status, post) = call(&app, &owner, Method::POST, &posts, Some(draft(Value::Null))).await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let id = post["id"].as_str().unwrap().to_string();
+    assert_eq!(post["variants"][0]["media"], json!([{"asset_id": panorama, "alt_text": "The terrace", "crop": null}]));
+    assert_eq!(post["variants"][1]["media"][1]["asset_id"], square.as_str());
+
+    let (_, checked) = call(&app, &owner, Method::POST, &format!("/posts/{id}/check"), None).await;
+    let instagram = checked["variants"][0]["issues"].as_array().unwrap();
+    let aspect = instagram.iter().find(|i| i["code"] == "aspect_out_of_range").expect("3:1 is too wide for Instagram");
+    assert_eq!((aspect["field"].as_str(), aspect["severity"].as_str()), (Some("media[0]"), Some("error")));
+    assert!(aspect["message"].as_str().unwrap().contains("crop"), "the message says what to do: {aspect}");
+
+    // Cropped to 4:5 for Instagram, the same file fits; X keeps it whole.
+    let (status, saved) = call(&app, &owner, Method::PUT, &format!("/posts/{id}"), Some(draft(json!("4:5")))).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["variants"][0]["media"][0]["crop"], "4:5");
+    let (_, checked) = call(&app, &owner, Method::POST, &format!("/posts/{id}/check"), None).await;
+    assert_eq!(checked["errors"], 0, "{checked}");
+    // X publishes alt text; the cup has none, here or in the library, so X warns. Instagram's is given.
+    let x_issues = checked["variants"][1]["issues"].as_array().unwrap();
+    let codes: Vec<(&str, &str)> =
+        x_issues.iter().map(|i| (i["field"].as_str().unwrap(), i["code"].as_str().unwrap())).collect();
+    assert!(codes.contains(&("media[0]", "missing_alt_text")) && codes.contains(&("media[1]", "missing_alt_text")));
+    assert!(!checked["variants"][0]["issues"].as_array().unwrap().iter().any(|i| i["code"] == "missing_alt_text"));
+
+    // A file of another client, or no file at all, is refused naming the variants; nothing changes.
+    let mut foreign = draft(Value::Null);
+    foreign["variants"][1]["media"][0]["asset_id"] = json!(theirs);
+    let (status, problem) = call(&app, &owner, Method::PUT, &format!("/posts/{id}"), Some(foreign)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "variants[1].media[0]");
+    let (_, unchanged) = call(&app, &owner, Method::GET, &format!("/posts/{id}"), None).await;
+    assert_eq!(unchanged["variants"][0]["media"][0]["crop"], "4:5");
+    let (status, problem) = call(
+        &app,
+        &owner,
+        Method::POST,
+        &posts,
+        Some(json!({"variants": [
+            {"network": "x", "media": [{"asset_id": "not-an-id"}]}
+        ]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // The library knows who uses a file, and will not delete it from under a post.
+    let (status, problem) = call(&app, &owner, Method::DELETE, &format!("/assets/{square}"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("Terrace"), "{problem}");
+    let (status, _) = call(&app, &owner, Method::DELETE, &format!("/posts/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(&app, &owner, Method::DELETE, &format!("/assets/{square}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn media_rides_on_variants_on_sqlite() {
+    media_rides_on_variants(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn media_rides_on_variants_on_postgres() {
+    media_rides_on_variants(Backend::Postgres).await;
 }

@@ -3,6 +3,10 @@
 //!
 //! New routes are covered automatically; a route with a path parameter this test does not know fails the
 //! test until the parameter is mapped to an object of client B below.
+//!
+//! The page behind an asset request's link (`/upload/{secret}`) is not an API route and has no actor: its only key
+//! is the link's secret, so there is no "someone of client A" to walk it as. `tests/asset_requests.rs` covers it:
+//! an altered or guessed secret finds nothing, and another organization cannot see or revoke the request.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
@@ -22,6 +26,8 @@ struct ClientB {
     goal: chorus_domain::Goal,
     post: chorus_domain::Post,
     asset: chorus_domain::Asset,
+    asset_request: chorus_domain::AssetRequest,
+    feed: chorus_domain::Feed,
 }
 
 impl ClientB {
@@ -35,6 +41,8 @@ impl ClientB {
             self.goal.id.to_string(),
             self.post.id.to_string(),
             self.asset.id.to_string(),
+            self.asset_request.id.to_string(),
+            self.feed.id.to_string(),
         ]
         .into_iter()
         .chain(self.post.variants.iter().map(|v| v.id.to_string()))
@@ -51,6 +59,8 @@ impl ClientB {
             "goal_id" => self.goal.id.to_string(),
             "post_id" => self.post.id.to_string(),
             "asset_id" => self.asset.id.to_string(),
+            "asset_request_id" => self.asset_request.id.to_string(),
+            "feed_id" => self.feed.id.to_string(),
             other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
         }
     }
@@ -101,8 +111,8 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     }))
     .unwrap();
     let post = app.store.create_post(org.id, client.id, &draft, owner.person.id).await.unwrap();
-    // The smallest PNG `infer` and `imagesize` accept: the signature and a header chunk for 1×1 pixels.
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    // A whole 1×1 PNG: uploads decode images to make their thumbnails.
+    let png = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cchhh\x00\x00\x03\x04\x01\x81K\xd3\xd2\x10\x00\x00\x00\x00IEND\xaeB`\x82".to_vec();
     let uploaded = app
         .api(Method::POST, &format!("/clients/{}/assets?filename=bravo.png", client.id), &owner.token)
         .body(png)
@@ -113,7 +123,25 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     let asset: chorus_domain::AssetId =
         uploaded.json::<Value>().await.unwrap()["id"].as_str().unwrap().parse().unwrap();
     let asset = app.store.asset(org.id, asset).await.unwrap();
-    ClientB { client, user, invitation, token, pillar, goal, post, asset }
+    let asset_request = chorus_domain::AssetRequest {
+        id: chorus_domain::AssetRequestId::new(),
+        organization_id: org.id,
+        client_id: client.id,
+        message: "bravo-secret photos".into(),
+        folder: None,
+        max_files: 5,
+        files_received: 0,
+        created_by: owner.person.id,
+        created_at: chrono::Utc::now(),
+        expires_at: chrono::Utc::now() + chrono::Duration::days(7),
+        revoked_at: None,
+    };
+    let asset_request =
+        app.store.create_asset_request(org.id, client.id, &asset_request, b"secret-of-bravo-link").await.unwrap();
+    let feed =
+        serde_json::from_value(json!({"name": "Bravo blog", "url": "https://bravo.example/feed", "networks": ["x"]}));
+    let feed = app.store.create_feed(org.id, client.id, &feed.unwrap(), owner.person.id).await.unwrap();
+    ClientB { client, user, invitation, token, pillar, goal, post, asset, asset_request, feed }
 }
 
 /// A body that would take over B's objects if any handler accepted it.
@@ -140,6 +168,17 @@ fn hostile_body(b: &ClientB) -> Value {
         "revision": b.post.revision,
         "alt_text": "Taken over",
         "filename": "taken-over.png",
+        "message": "Taken over",
+        "folder": "Taken over",
+        "tags": ["taken over"],
+        "focal_point": {"x": 0, "y": 0},
+        "asset_ids": [b.asset.id],
+        "action": "delete",
+        "tag": "taken over",
+        "from": "Taken over",
+        "to": "Taken over",
+        "url": "https://taken-over.example/feed",
+        "networks": ["x"],
     })
 }
 
@@ -203,6 +242,9 @@ async fn walk_every_route(backend: Backend) {
     let invitations = app.store.list_invitations(org.id).await.unwrap();
     assert!(invitations.iter().any(|i| i.id == b.invitation.id), "B's invitation still stands");
     assert!(invitations.iter().all(|i| i.email.as_str() != "intruder@evil.example"), "no invitation into B");
+    let feed = app.store.feed(org.id, b.feed.id).await.unwrap();
+    let untouched = (feed.name.as_str(), feed.paused, feed.last_checked_at);
+    assert_eq!(untouched, ("Bravo blog", false, None), "B's feed untouched");
     let token = app.store.list_api_tokens(org.id, b.user.person.id).await.unwrap().remove(0);
     assert!(token.revoked_at.is_none());
     let b_people = app
@@ -225,8 +267,10 @@ async fn walk_every_route(backend: Backend) {
     let b_posts = app.store.list_posts(org.id, &b_posts, &Default::default()).await.unwrap();
     assert_eq!(b_posts.items, std::slice::from_ref(&b.post), "no post was planted in B or copied from it");
     assert_eq!(app.store.asset(org.id, b.asset.id).await.unwrap(), b.asset, "B's asset is unchanged");
-    let b_assets = app.store.list_assets(org.id, b.client.id, &Default::default()).await.unwrap();
+    let b_assets = app.store.list_assets(org.id, b.client.id, &Default::default(), &Default::default()).await.unwrap();
     assert_eq!(b_assets.items, std::slice::from_ref(&b.asset), "no asset was planted in B");
+    let b_requests = app.store.list_asset_requests(org.id, b.client.id).await.unwrap();
+    assert_eq!(b_requests, std::slice::from_ref(&b.asset_request), "B's request is neither revoked nor joined");
     let b_file = chorus_store::BlobKey::asset(b.client.id, b.asset.id);
     assert!(app.state.blobs.get(&b_file).await.is_ok(), "and its file is still there");
     // B's own user still works: the walk did not lock B out either.

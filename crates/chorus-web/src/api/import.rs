@@ -42,10 +42,12 @@ fn problem_json(status: StatusCode, body: impl Serialize) -> Response {
 /// Import posts from a CSV file (UTF-8, header row required, columns by name in any order): `text` and
 /// `networks` (e.g. `x;bluesky;linkedin`) are required; `title`, `pillar` (a pillar's name), `status` (`draft`,
 /// `idea`, `template`), `sponsored` (true/false, yes/no, 1/0), `link` and `<network>_text` (that network's own
-/// text, e.g. `x_text`) are optional; `media` and `scheduled_at` must be empty for now. At most 10 MB and
-/// 10,000 rows.
+/// text, e.g. `x_text`) are optional; `media` lists images or videos for every variant — web addresses, fetched
+/// into the client's media library on import (public http(s) only: private and internal addresses are errors of
+/// their line), or names of files already in the library — separated by spaces, or by `|` when a name has spaces;
+/// `scheduled_at` must be empty for now. At most 10 MB, 10,000 rows and 200 media addresses.
 ///
-/// The whole file is checked first. Without errors, every row becomes a post (200, `created`); with `dry_run=true`
+/// The whole file is checked first (a dry run checks media addresses without fetching them). Without errors, every row becomes a post (200, `created`); with `dry_run=true`
 /// nothing is stored (200, `would_create`). A file with any error stores nothing and is answered 422 with a
 /// problem document (`urn:chorus:problem:import-invalid`) whose `report` field is the full report: every problem
 /// with its line in the file (the header is line 1), its column and what to do. Warnings do not stop an import.

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`. Every route is declared through `utoipa_axum::routes!`, so the router and
 //! the OpenAPI document are built from the same list and cannot drift apart.
 
+mod asset_requests;
 mod clients;
+mod feeds;
 mod import;
 mod me;
 mod media;
@@ -35,6 +37,7 @@ use crate::AppState;
         (name = "clients", description = "The brands the organization manages"),
         (name = "strategy", description = "A client's content pillars, goals and brand voice"),
         (name = "posts", description = "Posts: one idea per client, with a variant per network, its history and its checks"),
+        (name = "feeds", description = "RSS and Atom feeds whose new articles become draft posts"),
         (name = "media", description = "A client's media library: the images and videos its posts carry"),
         (name = "people", description = "The team, client users and invitations"),
         (name = "tokens", description = "Personal API tokens"),
@@ -84,9 +87,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(posts::check))
         .routes(routes!(import::import))
         .routes(routes!(import::export))
+        .routes(routes!(feeds::list, feeds::create))
+        .routes(routes!(feeds::get, feeds::update, feeds::delete))
+        .routes(routes!(feeds::check))
+        .routes(routes!(feeds::pause))
+        .routes(routes!(feeds::resume))
+        .routes(routes!(feeds::items))
         .routes(routes!(media::list, media::upload))
         .routes(routes!(media::get, media::update, media::delete))
         .routes(routes!(media::file))
+        .routes(routes!(media::thumbnail))
+        .routes(routes!(media::rendition))
+        .routes(routes!(media::folders))
+        .routes(routes!(media::rename_folder))
+        .routes(routes!(media::tags))
+        .routes(routes!(media::bulk))
+        .routes(routes!(asset_requests::list, asset_requests::create))
+        .routes(routes!(asset_requests::get))
+        .routes(routes!(asset_requests::uploads))
+        .routes(routes!(asset_requests::revoke))
         .routes(routes!(people::list))
         .routes(routes!(people::get, people::update))
         .routes(routes!(people::list_invitations, people::invite))

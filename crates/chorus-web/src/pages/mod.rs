@@ -2,7 +2,12 @@
 //! every form post passes the CSRF check in `auth::csrf` before it reaches a handler here.
 
 mod account;
+mod asset_requests;
 mod clients;
+mod feeds;
+mod ideas;
+mod import;
+mod media;
 mod organization;
 mod people;
 mod posts;
@@ -33,11 +38,28 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clients/{client_id}/archive", post(clients::archive))
         .route("/clients/{client_id}/restore", post(clients::restore))
         .route("/clients/{client_id}/strategy", get(strategy::show))
+        .route("/clients/{client_id}/media", get(media::library))
+        .route("/clients/{client_id}/media/bulk", post(media::bulk))
+        .route("/clients/{client_id}/media/rename-folder", post(media::rename_folder))
+        .route("/clients/{client_id}/media/{asset_id}", get(media::show).post(media::save))
+        .route("/clients/{client_id}/media/{asset_id}/delete", post(media::delete))
+        .route("/clients/{client_id}/requests", get(asset_requests::list).post(asset_requests::create))
+        .route("/asset-requests/{asset_request_id}/revoke", post(asset_requests::revoke))
         .route("/clients/{client_id}/posts", get(posts::list))
+        .route("/clients/{client_id}/import", get(import::show))
+        .route("/clients/{client_id}/feeds", get(feeds::list).post(feeds::create))
+        .route("/feeds/{feed_id}", get(feeds::show).post(feeds::save))
+        .route("/feeds/{feed_id}/check", post(feeds::check))
+        .route("/feeds/{feed_id}/pause", post(feeds::pause))
+        .route("/feeds/{feed_id}/resume", post(feeds::resume))
+        .route("/feeds/{feed_id}/delete", post(feeds::delete))
         .route("/clients/{client_id}/posts/new", get(posts::new_form).post(posts::create))
+        .route("/clients/{client_id}/posts/check", post(posts::check_form))
         .route("/posts/{post_id}", get(posts::edit_form).post(posts::update))
         .route("/posts/{post_id}/duplicate", post(posts::duplicate))
         .route("/posts/{post_id}/delete", post(posts::delete))
+        .route("/clients/{client_id}/ideas", get(ideas::show).post(ideas::add))
+        .route("/posts/{post_id}/idea", post(ideas::change))
         .route("/clients/{client_id}/pillars", post(strategy::create_pillar))
         .route("/clients/{client_id}/pillars/{pillar_id}/delete", post(strategy::delete_pillar))
         .route("/clients/{client_id}/goals", post(strategy::create_goal))
@@ -52,8 +74,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/settings/tokens/{token_id}/revoke", post(tokens::revoke))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/composer.js", get(composer_script))
+        .route("/assets/ideas.js", get(ideas_script))
+        .route("/assets/media.js", get(media::script))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, crate::auth::csrf::protect))
+        // The page behind an asset request's link has no session to protect and takes multipart posts, so it is
+        // outside the CSRF middleware; `asset_requests::form_token` explains what protects it instead.
+        .route("/upload/{secret}", get(asset_requests::show).post(asset_requests::upload))
+        // Multipart too, with several files: `media::upload` checks the double-submitted CSRF token itself before it
+        // stores a file.
+        .route("/clients/{client_id}/media/upload", post(media::upload))
+        // Multipart: `import::submit` checks the double-submitted CSRF token itself before it reads the file.
+        .route("/clients/{client_id}/import", post(import::submit))
 }
 
 async fn home() -> Redirect {
@@ -71,6 +103,13 @@ async fn composer_script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/composer.js"),
+    )
+}
+
+async fn ideas_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/ideas.js"),
     )
 }
 
@@ -153,6 +192,8 @@ impl Layout {
 pub struct FormState {
     pub values: HashMap<String, String>,
     pub errors: Vec<FieldError>,
+    /// Every value of each field, in order, for fields that repeat and may hold commas (a thread's parts).
+    pub lists: HashMap<String, Vec<String>>,
 }
 
 /// A form post whose fields may repeat (one `client` or `network` per ticked box), in order.
@@ -160,7 +201,7 @@ pub type Pairs = Vec<(String, String)>;
 
 impl FormState {
     pub fn new(values: HashMap<String, String>) -> Self {
-        Self { values, errors: Vec::new() }
+        Self { values, ..Self::default() }
     }
 
     /// Values of repeated fields are joined with commas, which is what [`FormState::checked`] reads.
@@ -175,7 +216,16 @@ impl FormState {
                 })
                 .or_insert_with(|| v.clone());
         }
-        Self::new(values)
+        let mut lists: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in pairs {
+            lists.entry(k.clone()).or_default().push(v.clone());
+        }
+        Self { values, lists, ..Self::default() }
+    }
+
+    /// Every value a repeated field was sent with, in order.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.lists.get(name).map(Vec::as_slice).unwrap_or_default()
     }
 
     pub fn with_error(mut self, error: &AppError) -> Self {
@@ -278,6 +328,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "post-saved" => "Post saved.",
         "post-copied" => "This is a new copy; the original is unchanged.",
         "post-deleted" => "Post deleted.",
+        "idea-added" => "Idea added.",
+        "idea-moved" => "Idea moved.",
+        "idea-drafted" => "The idea is a draft now: choose its networks and write it.",
         "invitation-revoked" => "Invitation withdrawn; its link no longer works.",
         "token-revoked" => "Token revoked; it stops working at once.",
         _ => return None,

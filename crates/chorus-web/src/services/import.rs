@@ -17,17 +17,28 @@
 //! | `sponsored` | no | `true`/`false`, `yes`/`no` or `1`/`0`; empty is `false` |
 //! | `link` | no | a web address shared with every variant |
 //! | `<network>_text` | no | the text of that network's variant instead of `text`, e.g. `x_text`, `bluesky_text` |
-//! | `media`, `scheduled_at` | no | accepted, but must be empty until the media library and the calendar exist |
+//! | `media` | no | images or videos for every variant: web addresses (fetched into the client's media library on import) or names of files already in it, separated by spaces — or by `\|` when a name has spaces |
+//! | `scheduled_at` | no | accepted, but must be empty until the calendar exists |
+//!
+//! A web address in `media` must be public http(s): one pointing at a private or internal address is an error of
+//! its line. A dry run checks what it can without fetching (the address's form, a literal private IP, that named
+//! files exist); the import fetches every address before it stores anything, so a file whose media cannot all be
+//! fetched stores nothing.
 //!
 //! Every problem is reported with the physical line of the file it is on (the header is line 1; a quoted field
 //! with line breaks spans several lines), its column and what to do about it. Errors stop the import: while any
 //! row has one, nothing is stored. Warnings (what a network would flag but a draft may keep) do not.
 
+use std::collections::HashMap;
+
+use chorus_domain::post::MAX_VARIANT_MEDIA;
 use chorus_domain::{Action, Actor, ClientId, Denied, PageRequest, Pillar, Post, PostDraft, PostStatus, VariantDraft};
-use chorus_domain::{VariantOptions, authorize};
-use chorus_store::PostQuery;
+use chorus_domain::{AssetId, VariantMedia, VariantOptions, authorize};
+use chorus_fetch::FetchPolicy;
+use chorus_store::{AssetQuery, PostQuery};
 use chorus_text::networks::{self, Draft, IssueCode, Network, Severity};
 use serde::Serialize;
+use url::Url;
 
 use super::posts::IssueSeverity;
 use crate::{AppError, AppResult, AppState};
@@ -36,6 +47,10 @@ use crate::{AppError, AppResult, AppState};
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 /// The most rows (posts) one file may hold, the header not counted.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
+/// The most distinct web addresses in `media` one file may hold: each is downloaded while the import waits.
+pub const MAX_MEDIA_URLS: usize = 200;
+/// The largest file a media address may give.
+pub const MAX_MEDIA_URL_BYTES: u64 = 50 * 1024 * 1024;
 
 /// One thing wrong (or worth a look) in an imported file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -76,6 +91,52 @@ pub struct ImportTarget {
     pillars: Vec<Pillar>,
 }
 
+/// What the `media` column is checked against: the client's media library by file name (in lower case), and
+/// the policy web addresses must keep to.
+#[derive(Debug, Clone, Default)]
+pub struct MediaContext {
+    pub library: HashMap<String, AssetId>,
+    pub policy: FetchPolicy,
+}
+
+/// One entry of a row's `media` cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaRef {
+    Asset(AssetId),
+    Url(Url),
+}
+
+/// The drafts of a file's rows, with what each row's `media` cell named and the row's line.
+#[derive(Debug, Default)]
+pub struct ParsedRows {
+    pub drafts: Vec<PostDraft>,
+    pub media: Vec<Vec<MediaRef>>,
+    pub lines: Vec<u64>,
+}
+
+/// The client's media library by file name; a name several files share means the newest of them.
+async fn library(state: &AppState, actor: &Actor, client: ClientId) -> AppResult<HashMap<String, AssetId>> {
+    let mut names = HashMap::new();
+    let mut page = PageRequest::first(chorus_domain::page::MAX_LIMIT);
+    loop {
+        let found = state.store.list_assets(actor.organization, client, &AssetQuery::default(), &page).await?;
+        for asset in found.items {
+            names.entry(asset.filename.to_lowercase()).or_insert(asset.id);
+        }
+        match found.next_cursor {
+            Some(cursor) => page = PageRequest::new(Some(page.limit), Some(&cursor))?,
+            None => break,
+        }
+    }
+    Ok(names)
+}
+
+/// Whether the file's header names a `media` column, so the library is only read when it is needed.
+fn has_media_column(csv: &[u8]) -> bool {
+    let first_line = csv.split(|&b| b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(first_line).to_lowercase().contains("media")
+}
+
 /// Checks that the actor may write the client's content, before anything of a file is read.
 pub async fn prepare_import(state: &AppState, actor: &Actor, client: ClientId) -> AppResult<ImportTarget> {
     authorize(actor, Action::EditContent(client)).map_err(|denied| match denied {
@@ -95,13 +156,121 @@ pub async fn import_posts(
     csv: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let (drafts, mut report) = parse(csv, &target.pillars);
+    let media = MediaContext {
+        library: if has_media_column(csv) { library(state, actor, target.client).await? } else { HashMap::new() },
+        policy: state.fetcher.policy().clone(),
+    };
+    let (mut rows, mut report) = parse_rows(csv, &target.pillars, &media);
     report.dry_run = dry_run;
-    if report.errors == 0 && !dry_run && !drafts.is_empty() {
-        let ids = state.store.create_posts(actor.organization, target.client, &drafts, actor.person).await?;
-        report.created = ids.len();
+    if report.errors > 0 || dry_run || rows.drafts.is_empty() {
+        return Ok(report);
     }
-    Ok(report)
+    // Every address is fetched before anything is stored; one that fails stores nothing.
+    let fetched = match fetch_media(state, actor, target.client, &rows).await? {
+        Ok(fetched) => fetched,
+        Err(problems) => {
+            let mut all = report.problems;
+            all.extend(problems);
+            all.sort_by_key(|p| p.line);
+            let mut refused = self::report(report.rows, 0, all);
+            refused.dry_run = false;
+            return Ok(refused);
+        }
+    };
+    for (draft, refs) in rows.drafts.iter_mut().zip(&rows.media) {
+        let attached: Vec<VariantMedia> = refs
+            .iter()
+            .filter_map(|r| match r {
+                MediaRef::Asset(id) => Some(*id),
+                MediaRef::Url(url) => fetched.get(url).copied(),
+            })
+            .map(|asset_id| VariantMedia { asset_id, alt_text: String::new(), crop: None })
+            .collect();
+        for variant in &mut draft.variants {
+            variant.media = attached.clone();
+        }
+    }
+    match state.store.create_posts(actor.organization, target.client, &rows.drafts, actor.person).await {
+        Ok(ids) => {
+            report.created = ids.len();
+            Ok(report)
+        }
+        Err(e) => {
+            remove_fetched(state, actor, fetched.values().copied()).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Downloads every distinct web address of the file's `media` cells into the client's media library. Either all
+/// of them, by address, or the problems (per line) of those that failed, with the ones fetched removed again.
+async fn fetch_media(
+    state: &AppState,
+    actor: &Actor,
+    client: ClientId,
+    rows: &ParsedRows,
+) -> AppResult<Result<HashMap<Url, AssetId>, Vec<ImportProblem>>> {
+    let mut fetched: HashMap<Url, AssetId> = HashMap::new();
+    let mut failed: HashMap<Url, String> = HashMap::new();
+    let mut problems = Vec::new();
+    let max = MAX_MEDIA_URL_BYTES.min(state.config.max_upload_bytes as u64);
+    for (refs, line) in rows.media.iter().zip(&rows.lines) {
+        for url in refs.iter().filter_map(|r| match r {
+            MediaRef::Url(url) => Some(url),
+            MediaRef::Asset(_) => None,
+        }) {
+            if fetched.contains_key(url) {
+                continue;
+            }
+            let why = match failed.get(url) {
+                Some(why) => Some(why.clone()),
+                None => match fetch_one(state, actor, client, url, max).await {
+                    Ok(asset) => {
+                        fetched.insert(url.clone(), asset);
+                        None
+                    }
+                    Err(why) => {
+                        failed.insert(url.clone(), why.clone());
+                        Some(why)
+                    }
+                },
+            };
+            if let Some(why) = why {
+                problems.push(ImportProblem {
+                    line: Some(*line),
+                    column: Some("media".to_string()),
+                    severity: IssueSeverity::Error,
+                    message: format!("{url} could not be added: {why}; nothing was imported"),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Ok(fetched));
+    }
+    remove_fetched(state, actor, fetched.values().copied()).await;
+    Ok(Err(problems))
+}
+
+async fn fetch_one(state: &AppState, actor: &Actor, client: ClientId, url: &Url, max: u64) -> Result<AssetId, String> {
+    let body = state.fetcher.get(url.as_str(), max).await.map_err(|e| e.to_string())?;
+    if let Some(kind) = body.content_type.as_deref().filter(|t| t.starts_with("text/") || t.contains("html")) {
+        return Err(format!("it is {kind}, not an image or video"));
+    }
+    let target = super::media::prepare_upload(state, actor, client).await.map_err(|e| e.to_string())?;
+    let name = super::feeds::file_name(&body.url);
+    let asset =
+        super::media::upload(state, actor, &target, Some(&name), &body.body).await.map_err(|e| e.to_string())?;
+    Ok(asset.id)
+}
+
+/// Removes assets fetched for an import that stored nothing; one that cannot be removed is only logged.
+async fn remove_fetched(state: &AppState, actor: &Actor, assets: impl Iterator<Item = AssetId>) {
+    for asset in assets {
+        if let Err(e) = super::media::delete(state, actor, asset).await {
+            tracing::warn!(error = %e, %asset, "could not remove a media file fetched for an import that failed");
+        }
+    }
 }
 
 /// All the client's posts, oldest first, as a CSV file in the format [`import_posts`] reads.
@@ -234,9 +403,9 @@ fn report(rows: usize, would_create: usize, problems: Vec<ImportProblem>) -> Imp
 }
 
 /// A file that cannot be read at all: one error, nothing else.
-fn unreadable(line: Option<u64>, message: impl Into<String>) -> (Vec<PostDraft>, ImportReport) {
+fn unreadable(line: Option<u64>, message: impl Into<String>) -> (ParsedRows, ImportReport) {
     let problem = ImportProblem { line, column: None, severity: IssueSeverity::Error, message: message.into() };
-    (Vec::new(), report(0, 0, vec![problem]))
+    (ParsedRows::default(), report(0, 0, vec![problem]))
 }
 
 /// The line (1-based) that byte `at` of `bytes` is on.
@@ -258,9 +427,16 @@ fn unclosed_quote(text: &str) -> Option<u64> {
     opened_on
 }
 
-/// Reads a CSV file of posts for a client with these pillars: the drafts of its rows in order, and every problem
-/// found. The drafts are only to be stored when the report has no error.
+/// Reads a CSV file of posts for a client with these pillars and no media library: the drafts of its rows in
+/// order, and every problem found. The drafts are only to be stored when the report has no error.
 pub fn parse(bytes: &[u8], pillars: &[Pillar]) -> (Vec<PostDraft>, ImportReport) {
+    let (rows, report) = parse_rows(bytes, pillars, &MediaContext::default());
+    (rows.drafts, report)
+}
+
+/// Reads a CSV file as [`parse`] does, checking `media` cells against `media`: the drafts (without their media
+/// yet), what each row's `media` named, and every problem found.
+pub fn parse_rows(bytes: &[u8], pillars: &[Pillar], media: &MediaContext) -> (ParsedRows, ImportReport) {
     if bytes.len() > MAX_IMPORT_BYTES {
         return unreadable(
             None,
@@ -327,7 +503,8 @@ pub fn parse(bytes: &[u8], pillars: &[Pillar]) -> (Vec<PostDraft>, ImportReport)
     }
     let names: Vec<String> = header.iter().map(|n| n.trim().to_lowercase()).collect();
 
-    let mut drafts = Vec::new();
+    let mut parsed = ParsedRows::default();
+    let mut urls: Vec<Url> = Vec::new();
     let mut rows = 0;
     let mut clean_rows = 0;
     let mut record = csv::StringRecord::new();
@@ -358,8 +535,11 @@ pub fn parse(bytes: &[u8], pillars: &[Pillar]) -> (Vec<PostDraft>, ImportReport)
         }
         let errors_before = problems.0.iter().filter(|p| p.severity == IssueSeverity::Error).count();
         let row = Row { line, cells: columns.iter().copied().zip(names.iter()).zip(record.iter()).collect() };
+        let refs = row.media(media, &mut urls, &mut problems);
         if let Some(draft) = row.draft(pillars, &mut problems) {
-            drafts.push(draft);
+            parsed.drafts.push(draft);
+            parsed.media.push(refs);
+            parsed.lines.push(line);
         }
         let errors_after = problems.0.iter().filter(|p| p.severity == IssueSeverity::Error).count();
         if errors_after == errors_before {
@@ -369,7 +549,7 @@ pub fn parse(bytes: &[u8], pillars: &[Pillar]) -> (Vec<PostDraft>, ImportReport)
     if rows == 0 && problems.0.is_empty() {
         problems.error(1, "text", "the file has a header but no rows; add a row per post");
     }
-    (drafts, report(rows, clean_rows, problems.0))
+    (parsed, report(rows, clean_rows, problems.0))
 }
 
 /// One row: per cell, its column (when known), the column's name and its value.
@@ -391,18 +571,14 @@ impl Row<'_> {
     fn draft(&self, pillars: &[Pillar], problems: &mut Problems) -> Option<PostDraft> {
         let line = self.line;
         let mut ok = true;
-        for (column, name, hint) in [
-            (Column::Media, "media", "media arrives with the media library; leave media empty for now"),
-            (
-                Column::ScheduledAt,
+        if !self.value(Column::ScheduledAt).trim().is_empty() {
+            problems.error(
+                line,
                 "scheduled_at",
-                "scheduling arrives with the calendar; leave scheduled_at empty for now",
-            ),
-        ] {
-            if !self.value(column).trim().is_empty() {
-                problems.error(line, name, format!("{name} cannot be imported yet: {hint}"));
-                ok = false;
-            }
+                "scheduled_at cannot be imported yet: scheduling arrives with the calendar; leave scheduled_at empty \
+                 for now",
+            );
+            ok = false;
         }
         let status = match self.value(Column::Status).trim().to_lowercase().as_str() {
             "" => PostStatus::Draft,
@@ -535,6 +711,7 @@ impl Row<'_> {
                 link: link.clone(),
                 first_comment: String::new(),
                 thread: Vec::new(),
+                media: Vec::new(),
                 options: VariantOptions::default(),
             });
         }
@@ -554,6 +731,67 @@ impl Row<'_> {
             }
         }
         ok.then_some(draft)
+    }
+
+    /// What the row's `media` cell names, each checked as far as it can be without fetching. `urls` collects the
+    /// distinct addresses of the file so far, to hold them to [`MAX_MEDIA_URLS`].
+    fn media(&self, media: &MediaContext, urls: &mut Vec<Url>, problems: &mut Problems) -> Vec<MediaRef> {
+        let cell = self.value(Column::Media).trim();
+        // `|` separates when it is there, so names with spaces can be written; spaces otherwise.
+        let parts: Vec<&str> =
+            if cell.contains('|') { cell.split('|').collect() } else { cell.split_whitespace().collect() };
+        let mut refs = Vec::new();
+        for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+            if part.contains("://") {
+                match chorus_fetch::check_url(part, &media.policy) {
+                    Ok(url) => {
+                        if !urls.contains(&url) {
+                            if urls.len() == MAX_MEDIA_URLS {
+                                problems.error(
+                                    self.line,
+                                    "media",
+                                    format!(
+                                        "the file names more than {MAX_MEDIA_URLS} web addresses in media; upload \
+                                         the files to the media library and give their names instead"
+                                    ),
+                                );
+                                continue;
+                            }
+                            urls.push(url.clone());
+                        }
+                        if refs.contains(&MediaRef::Url(url.clone())) {
+                            problems.error(self.line, "media", format!("{url} is named twice; name each file once"));
+                        } else {
+                            refs.push(MediaRef::Url(url));
+                        }
+                    }
+                    Err(e) => problems.error(self.line, "media", format!("{part} cannot be used: {e}")),
+                }
+            } else {
+                match media.library.get(&part.to_lowercase()) {
+                    Some(id) if refs.contains(&MediaRef::Asset(*id)) => {
+                        problems.error(self.line, "media", format!("“{part}” is named twice; name each file once"))
+                    }
+                    Some(id) => refs.push(MediaRef::Asset(*id)),
+                    None => problems.error(
+                        self.line,
+                        "media",
+                        format!(
+                            "the media library has no file named “{part}”; upload it first, check the name, or give \
+                             a web address (https://…)"
+                        ),
+                    ),
+                }
+            }
+        }
+        if refs.len() > MAX_VARIANT_MEDIA {
+            problems.error(
+                self.line,
+                "media",
+                format!("{} files; a post carries at most {MAX_VARIANT_MEDIA}", refs.len()),
+            );
+        }
+        refs
     }
 
     /// The column a field of a draft built from this row came from.
@@ -603,6 +841,30 @@ mod tests {
         let found = problems(&csv);
         assert!(found.contains(&(Some(2), Some("text".into()), IssueSeverity::Error)), "{found:?}");
         assert!(found.contains(&(Some(2), Some("text".into()), IssueSeverity::Warning)), "{found:?}");
+    }
+
+    #[test]
+    fn media_cells_name_library_files_or_public_addresses_once_each() {
+        let beans = AssetId::new();
+        let media = MediaContext {
+            library: HashMap::from([("roasted beans.png".to_string(), beans)]),
+            policy: FetchPolicy::default(),
+        };
+        let many = (0..21).map(|n| format!("https://cdn.example/{n}.png")).collect::<Vec<_>>().join(" ");
+        let csv = format!(
+            "text,networks,media\n\
+             a,x,Roasted Beans.png|https://cdn.example/cup.png\n\
+             b,x,https://cdn.example/cup.png https://cdn.example/cup.png\n\
+             c,x,{many}\n\
+             d,x,http://[::ffff:10.0.0.1]/x.png ftp://cdn.example/x.png\n"
+        );
+        let (rows, report) = parse_rows(csv.as_bytes(), &[], &media);
+        let lines: Vec<Option<u64>> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(3), Some(4), Some(5), Some(5)], "{:?}", report.problems);
+        let cup = Url::parse("https://cdn.example/cup.png").unwrap();
+        assert_eq!(rows.media[0], [MediaRef::Asset(beans), MediaRef::Url(cup)]);
+        assert!(report.problems[2].message.contains("private network"), "{:?}", report.problems[2]);
+        assert!(report.problems[3].message.contains("only http and https"), "{:?}", report.problems[3]);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! edit its content write, change and delete them.
 //!
 //! The check says, per variant, how each text fares on its network (`chorus_text::networks`: lengths as the
-//! network counts them, its other text rules) and against the client's brand voice. It never stops a save: a
-//! draft may be unfinished.
+//! network counts them, its other text rules), how its files fare against the network's media rules
+//! (`chorus_domain::media_rules`, on each file as cropped for that network) and against the client's brand voice.
+//! It never stops a save: a draft may be unfinished.
 
+use std::collections::HashMap;
+
+use chorus_domain::media_rules::{self, AccountLimits, MediaFacts};
 use chorus_domain::{
-    Action, Actor, BrandVoice, ClientId, Denied, FieldError, Network, Page, PageRequest, Post, PostDraft, PostId,
-    PostRevision, PostStatus, VariantDraft, VoiceIssue, authorize,
+    Action, Actor, Aspect, Asset, AssetId, AssetKind, BrandVoice, ClientId, Denied, FieldError, Network, Page,
+    PageRequest, Post, PostDraft, PostId, PostRevision, PostStatus, VariantDraft, VoiceIssue, authorize,
 };
 use chorus_store::{PostQuery, StoreError};
 use chorus_text::networks::{self, Draft, Field, Limits, Severity};
@@ -24,12 +28,16 @@ fn may_edit(actor: &Actor, client: ClientId, what: &'static str) -> AppResult<()
     })
 }
 
-/// A pillar that is not the client's is a mistake in the request, not a missing page.
+/// A pillar or file that is not the client's is a mistake in the request, not a missing page.
 fn pillar_refused(e: StoreError) -> AppError {
     match e {
         StoreError::NotFound("pillar") => {
             AppError::invalid("pillar_id", "this client has no such pillar; choose one of its pillars, or none")
         }
+        StoreError::NotFound("asset") => AppError::invalid(
+            "variants",
+            "a file attached to the post is not in this client's media library (it may have been deleted)",
+        ),
         other => other.into(),
     }
 }
@@ -68,6 +76,7 @@ async fn post_to_change(state: &AppState, actor: &Actor, id: PostId) -> AppResul
 pub async fn create_post(state: &AppState, actor: &Actor, client_id: ClientId, draft: PostDraft) -> AppResult<Post> {
     may_edit(actor, client_id, "client")?;
     draft.check()?;
+    files_of_client(state, actor, client_id, &draft).await?;
     state.store.create_post(actor.organization, client_id, &draft, actor.person).await.map_err(pillar_refused)
 }
 
@@ -80,8 +89,9 @@ pub async fn update_post(
     draft: PostDraft,
     revision: Option<u32>,
 ) -> AppResult<Post> {
-    post_to_change(state, actor, id).await?;
+    let current = post_to_change(state, actor, id).await?;
     draft.check()?;
+    files_of_client(state, actor, current.client_id, &draft).await?;
     state.store.update_post(actor.organization, id, &draft, actor.person, revision).await.map_err(pillar_refused)
 }
 
@@ -113,7 +123,8 @@ pub async fn post_revisions(state: &AppState, actor: &Actor, id: PostId) -> AppR
 pub async fn check_post(state: &AppState, actor: &Actor, id: PostId) -> AppResult<PostCheck> {
     let post = post(state, actor, id).await?;
     let voice = brand_voice(state, actor, post.client_id).await?;
-    Ok(check(&voice, &post.to_draft()))
+    let media = attached_assets(state, actor, post.client_id, &post.to_draft()).await?;
+    Ok(check(&voice, &media, &post.to_draft()))
 }
 
 /// The same check for text not saved yet, as the composer sends it while someone types. A draft that could not
@@ -126,7 +137,8 @@ pub async fn check_draft(
     draft: PostDraft,
 ) -> AppResult<PostCheck> {
     let voice = brand_voice(state, actor, client_id).await?;
-    Ok(check(&voice, &draft))
+    let media = attached_assets(state, actor, client_id, &draft).await?;
+    Ok(check(&voice, &media, &draft))
 }
 
 // ---- the check -------------------------------------------------------------------------------------------
@@ -228,7 +240,7 @@ impl VoiceFinding {
 }
 
 /// Networks where a post can continue as a thread.
-fn has_threads(network: Network) -> bool {
+pub fn has_threads(network: Network) -> bool {
     matches!(network, Network::X | Network::Threads | Network::Bluesky | Network::Mastodon)
 }
 
@@ -245,11 +257,77 @@ fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
 }
 
-fn check(voice: &BrandVoice, draft: &PostDraft) -> PostCheck {
+/// Refuses a draft that attaches files the client's library does not hold, naming each one. The store checks
+/// again as it saves, for a file deleted in between.
+async fn files_of_client(state: &AppState, actor: &Actor, client_id: ClientId, draft: &PostDraft) -> AppResult<()> {
+    let found = attached_assets(state, actor, client_id, draft).await?;
+    let mut check = chorus_domain::validation::Checker::default();
+    for (i, variant) in draft.variants.iter().enumerate() {
+        for (n, item) in variant.media.iter().enumerate() {
+            if !found.contains_key(&item.asset_id) {
+                check.fail(chorus_domain::Invalid::field(
+                    format!("variants[{i}].media[{n}]"),
+                    "this file is not in the client's media library; choose one of its files",
+                ));
+            }
+        }
+    }
+    Ok(check.finish()?)
+}
+
+/// The client's files a draft attaches, by id; files of other clients or deleted ones are left out, and the
+/// check says so.
+async fn attached_assets(
+    state: &AppState,
+    actor: &Actor,
+    client_id: ClientId,
+    draft: &PostDraft,
+) -> AppResult<HashMap<AssetId, Asset>> {
+    let mut found = HashMap::new();
+    for item in draft.variants.iter().flat_map(|v| &v.media) {
+        if found.contains_key(&item.asset_id) {
+            continue;
+        }
+        match state.store.asset(actor.organization, item.asset_id).await {
+            Ok(asset) if asset.client_id == client_id => {
+                found.insert(asset.id, asset);
+            }
+            Ok(_) | Err(StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(found)
+}
+
+/// What a network receives of an attached file: its facts, with the width and height of the crop chosen.
+fn facts_of(asset: &Asset, crop: Option<Aspect>) -> MediaFacts {
+    let (mut width, mut height) = (asset.width, asset.height);
+    if let (Some(aspect), Some(w), Some(h), AssetKind::Image) = (crop, asset.width, asset.height, asset.kind) {
+        let (w, h) = (u64::from(w), u64::from(h));
+        let (aw, ah) = (u64::from(aspect.width), u64::from(aspect.height));
+        // The largest rectangle of that aspect inside the image, as a rendition crops it.
+        let (cw, ch) = if w * ah > h * aw { ((h * aw + ah / 2) / ah, h) } else { (w, (w * ah + aw / 2) / aw) };
+        width = u32::try_from(cw.max(1)).ok();
+        height = u32::try_from(ch.max(1)).ok();
+    }
+    MediaFacts {
+        media_type: asset.media_type,
+        size_bytes: asset.size_bytes,
+        width,
+        height,
+        duration_ms: asset.duration_ms,
+        video_codec: asset.video_codec.clone(),
+        frame_rate: None,
+        animated: None,
+    }
+}
+
+fn check(voice: &BrandVoice, media: &HashMap<AssetId, Asset>, draft: &PostDraft) -> PostCheck {
     let problems = draft.check().err().map(|invalid| invalid.errors).unwrap_or_default();
     let base_text: Vec<VoiceFinding> =
         voice.check(&draft.base_text, false).into_iter().map(|i| VoiceFinding::new("base_text", i)).collect();
-    let variants: Vec<VariantCheck> = draft.variants.iter().map(|v| check_variant(voice, v, draft.sponsored)).collect();
+    let variants: Vec<VariantCheck> =
+        draft.variants.iter().map(|v| check_variant(voice, media, v, draft.sponsored)).collect();
     let errors = variants.iter().flat_map(|v| &v.issues).filter(|i| i.severity == IssueSeverity::Error).count();
     let warnings = variants.iter().flat_map(|v| &v.issues).filter(|i| i.severity == IssueSeverity::Warning).count()
         + variants.iter().map(|v| v.voice.len()).sum::<usize>()
@@ -257,7 +335,12 @@ fn check(voice: &BrandVoice, draft: &PostDraft) -> PostCheck {
     PostCheck { errors, warnings, problems, base_text, variants }
 }
 
-fn check_variant(voice: &BrandVoice, variant: &VariantDraft, sponsored: bool) -> VariantCheck {
+fn check_variant(
+    voice: &BrandVoice,
+    media: &HashMap<AssetId, Asset>,
+    variant: &VariantDraft,
+    sponsored: bool,
+) -> VariantCheck {
     let network = variant.network;
     let limits = Limits::default();
     let mut counts = Vec::new();
@@ -341,7 +424,77 @@ fn check_variant(voice: &BrandVoice, variant: &VariantDraft, sponsored: bool) ->
                 .map(|issue| VoiceFinding::new("text", issue)),
         );
     }
+    issues.extend(check_variant_media(media, variant));
     VariantCheck { network, counts, issues, voice: findings }
+}
+
+/// Networks whose APIs publish an image's alt text: Bluesky (`app.bsky.embed.images#image.alt`, in
+/// `api-specs/bluesky/lexicons`), X (`alt_text` of media metadata, `api-specs/x-twitter`), Mastodon (a media
+/// attachment's `description`, `api-specs/mastodon/schema.json`) and Pinterest (`alt_text` of a pin,
+/// `api-specs/pinterest/openapi.json`). Elsewhere a missing description is not the manager's to fix.
+fn takes_alt_text(network: Network) -> bool {
+    matches!(network, Network::Bluesky | Network::X | Network::Mastodon | Network::Pinterest)
+}
+
+/// The network's media rules on the variant's files (`chorus_domain::media_rules`), named `media` for the set and
+/// `media[n]` for one file.
+fn check_variant_media(media: &HashMap<AssetId, Asset>, variant: &VariantDraft) -> Vec<TextProblem> {
+    let mut problems = Vec::new();
+    let mut facts = Vec::with_capacity(variant.media.len());
+    for (n, item) in variant.media.iter().enumerate() {
+        match media.get(&item.asset_id) {
+            Some(asset) => {
+                if item.crop.is_some() && asset.kind == AssetKind::Video {
+                    problems.push(TextProblem {
+                        severity: IssueSeverity::Error,
+                        field: format!("media[{n}]"),
+                        code: "crop_not_possible".to_string(),
+                        message: format!("{} is a video; only images can be cropped", asset.filename),
+                    });
+                }
+                facts.push(facts_of(asset, item.crop));
+            }
+            None => problems.push(TextProblem {
+                severity: IssueSeverity::Error,
+                field: format!("media[{n}]"),
+                code: "missing_file".to_string(),
+                message: "this file is no longer in the client's media library; remove it or choose another".into(),
+            }),
+        }
+    }
+    // Rules on a set with a missing file would count wrong; the missing file is the thing to fix first.
+    if problems.iter().any(|p| p.code == "missing_file") {
+        return problems;
+    }
+    if takes_alt_text(variant.network) {
+        for (n, item) in variant.media.iter().enumerate() {
+            let Some(asset) = media.get(&item.asset_id) else { continue };
+            if asset.kind == AssetKind::Image && item.alt_text.trim().is_empty() && asset.alt_text.trim().is_empty() {
+                problems.push(TextProblem {
+                    severity: IssueSeverity::Warning,
+                    field: format!("media[{n}]"),
+                    code: "missing_alt_text".to_string(),
+                    message: format!(
+                        "{} has no alt text; people who use screen readers will not know what it shows — describe it \
+                         in the media library",
+                        asset.filename
+                    ),
+                });
+            }
+        }
+    }
+    for issue in media_rules::check_media(variant.network, &variant.options, &facts, &AccountLimits::default()) {
+        problems.push(TextProblem {
+            severity: match issue.severity {
+                Severity::Error => IssueSeverity::Error,
+                Severity::Warning => IssueSeverity::Warning,
+            },
+            field: issue.index.map(|n| format!("media[{n}]")).unwrap_or_else(|| "media".to_string()),
+            code: issue.code.as_str().to_string(),
+            message: issue.message,
+        });
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -364,6 +517,7 @@ mod tests {
     fn every_variant_gets_its_network_meters_and_rules() {
         let checked = check(
             &voice(),
+            &HashMap::new(),
             &draft(serde_json::json!({"base_text": "Cheap base", "variants": [
                 {"network": "x", "text": "a".repeat(290), "thread": ["second part", "cheap third"]},
                 {"network": "instagram", "text": "Read more at https://example.com/roast"},
@@ -396,15 +550,86 @@ mod tests {
         assert_eq!(youtube.counts.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["text"]);
         assert_eq!(checked.variants[3].issues[0].code, "thread_not_supported");
         assert_eq!(checked.base_text.len(), 1, "the base text is checked against the voice too");
-        assert_eq!(checked.errors, 2, "X too long, YouTube title missing");
+        let errors: Vec<(&str, &str)> = checked
+            .variants
+            .iter()
+            .flat_map(|v| &v.issues)
+            .filter(|i| i.severity == IssueSeverity::Error)
+            .map(|i| (i.field.as_str(), i.code.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [("text", "too_long"), ("media", "required"), ("options.title", "required"), ("media", "required")],
+            "X too long, Instagram and YouTube without media, YouTube title missing"
+        );
+        assert_eq!(checked.errors, 4);
         assert_eq!(checked.warnings, 4, "Instagram link, Facebook thread, two banned words");
         assert!(checked.problems.is_empty());
+    }
+
+    fn panorama() -> Asset {
+        Asset {
+            id: AssetId::new(),
+            organization_id: chorus_domain::OrganizationId::new(),
+            client_id: ClientId::new(),
+            kind: AssetKind::Image,
+            media_type: chorus_domain::MediaType::Jpeg,
+            size_bytes: 900_000,
+            width: Some(3000),
+            height: Some(1000),
+            duration_ms: None,
+            video_codec: None,
+            filename: "terrace.jpg".into(),
+            alt_text: String::new(),
+            folder: String::new(),
+            tags: Vec::new(),
+            focal_point: chorus_domain::FocalPoint::CENTRE,
+            sha256: String::new(),
+            created_by: chorus_domain::PersonId::new(),
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn media_is_checked_per_network_as_cropped_for_it() {
+        let photo = panorama();
+        let media = HashMap::from([(photo.id, photo.clone())]);
+        let with = |crop: serde_json::Value| {
+            draft(serde_json::json!({"variants": [
+                {"network": "instagram", "text": "Terrace", "media": [{"asset_id": photo.id, "crop": crop}]},
+                {"network": "x", "text": "Terrace", "media": [{"asset_id": photo.id}]},
+            ]}))
+        };
+        let uncropped = check(&voice(), &media, &with(serde_json::Value::Null));
+        let instagram = &uncropped.variants[0];
+        let aspect = instagram.issues.iter().find(|i| i.code == "aspect_out_of_range").expect("3:1 is refused");
+        assert_eq!((aspect.field.as_str(), aspect.severity), ("media[0]", IssueSeverity::Error));
+        assert!(
+            !uncropped.variants[1].issues.iter().any(|i| i.severity == IssueSeverity::Error),
+            "X takes 3:1: {:?}",
+            uncropped.variants[1].issues
+        );
+
+        let cropped = check(&voice(), &media, &with(serde_json::json!("4:5")));
+        assert!(
+            !cropped.variants[0]
+                .issues
+                .iter()
+                .any(|i| i.field.starts_with("media") && i.severity == IssueSeverity::Error),
+            "cropped to 4:5 it fits: {:?}",
+            cropped.variants[0].issues
+        );
+        assert!(cropped.errors < uncropped.errors);
+
+        let gone = check(&voice(), &HashMap::new(), &with(serde_json::Value::Null));
+        assert_eq!(gone.variants[0].issues.iter().filter(|i| i.code == "missing_file").count(), 1);
     }
 
     #[test]
     fn a_sponsored_post_needs_its_disclosure_somewhere_in_each_variant() {
         let checked = check(
             &voice(),
+            &HashMap::new(),
             &draft(serde_json::json!({"sponsored": true, "variants": [
                 {"network": "instagram", "text": "New roast", "first_comment": "#ad #coffee"},
                 {"network": "threads", "text": "New roast"},
