@@ -366,25 +366,7 @@ pub(crate) async fn refuse_assets_in_use(
     .fetch_all(&mut *conn)
     .await
     .map_err(db_error)?;
-    match titles.len() {
-        0 => Ok(()),
-        n => Err(in_use(n, &titles)),
-    }
-}
-
-/// The refusal to delete files that `n` posts carry, naming the first few.
-fn in_use(n: usize, titles: &[String]) -> StoreError {
-    let named: Vec<String> = titles
-        .iter()
-        .take(3)
-        .map(|t| if t.trim().is_empty() { "an untitled post".to_string() } else { format!("“{t}”") })
-        .collect();
-    let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
-    let posts = if n == 1 { "1 post" } else { &format!("{n} posts") };
-    StoreError::Conflict {
-        field: "asset",
-        message: format!("used by {posts} ({}{more}); take it out of them first", named.join(", ")),
-    }
+    if titles.is_empty() { Ok(()) } else { Err(StoreError::assets_in_use(&titles)) }
 }
 
 /// Fails with `NotFound("asset")` unless every asset the posts' variants carry is one of the client's; keeps them

@@ -31,21 +31,6 @@ fn encoding(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
     move |e| StoreError::Other(format!("cannot encode {what}: {e}"))
 }
 
-/// The refusal to delete files that `n` posts carry, naming the first few.
-fn in_use(n: usize, titles: &[String]) -> StoreError {
-    let named: Vec<String> = titles
-        .iter()
-        .take(3)
-        .map(|t| if t.trim().is_empty() { "an untitled post".to_string() } else { format!("“{t}”") })
-        .collect();
-    let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
-    let posts = if n == 1 { "1 post" } else { &format!("{n} posts") };
-    StoreError::Conflict {
-        field: "asset",
-        message: format!("used by {posts} ({}{more}); take it out of them first", named.join(", ")),
-    }
-}
-
 fn revision_taken(now: u32) -> StoreError {
     StoreError::Conflict {
         field: "revision",
@@ -352,10 +337,7 @@ impl SqliteStore {
         }
         qb.push(") ORDER BY p.title");
         let titles: Vec<String> = qb.build_query_scalar().fetch_all(&mut *conn).await.map_err(self.err())?;
-        match titles.len() {
-            0 => Ok(()),
-            n => Err(in_use(n, &titles)),
-        }
+        if titles.is_empty() { Ok(()) } else { Err(StoreError::assets_in_use(&titles)) }
     }
 
     /// Fails with `NotFound("client")` unless the client exists in the organization.

@@ -26,3 +26,22 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// The refusal to delete files that posts carry: how many posts, the first few by title. Both backends say
+    /// it alike, because the pages show it as it is.
+    pub fn assets_in_use(titles: &[String]) -> StoreError {
+        let n = titles.len();
+        let named: Vec<String> = titles
+            .iter()
+            .take(3)
+            .map(|t| if t.trim().is_empty() { "an untitled post".to_string() } else { format!("“{t}”") })
+            .collect();
+        let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+        let posts = if n == 1 { "1 post".to_string() } else { format!("{n} posts") };
+        StoreError::Conflict {
+            field: "asset",
+            message: format!("used by {posts} ({}{more}); take it out of them first", named.join(", ")),
+        }
+    }
+}

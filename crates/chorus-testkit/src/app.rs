@@ -174,6 +174,32 @@ impl TestApp {
     pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new().request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(token)
     }
+
+    /// A browser-like client signed in as `email`, a person made with [`PASSWORD`]; a refused sign-in stops the
+    /// test here rather than as a puzzling page later.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let http = self.http();
+        let response = self.sign_in(&http, email, PASSWORD).await;
+        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER, "sign-in of {email}");
+        http
+    }
+
+    /// The status and the HTML of the page at `path`, as the person signed in to `http` sees it.
+    pub async fn page(&self, http: &reqwest::Client, path: &str) -> (reqwest::StatusCode, String) {
+        let response = http.get(self.url(path)).send().await.expect("page request failed");
+        (response.status(), response.text().await.expect("no body"))
+    }
+
+    /// Uploads `bytes` to the media library of `client` through the API, named `filename`. The answer is the
+    /// test's to judge: uploads that must be refused go through here too.
+    pub async fn upload(&self, token: &str, client: ClientId, filename: &str, bytes: Vec<u8>) -> reqwest::Response {
+        self.upload_request(token, client, filename).body(bytes).send().await.expect("upload request failed")
+    }
+
+    /// The request [`TestApp::upload`] sends, without its body, for a test that adds headers of its own.
+    pub fn upload_request(&self, token: &str, client: ClientId, filename: &str) -> reqwest::RequestBuilder {
+        self.api(reqwest::Method::POST, &format!("/clients/{client}/assets"), token).query(&[("filename", filename)])
+    }
 }
 
 /// Access to exactly these clients.

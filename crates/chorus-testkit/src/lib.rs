@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bluesky;
 pub mod browser;
+pub mod forms;
 pub mod images;
 pub mod postgres;
 pub mod s3;

@@ -7,72 +7,10 @@
 use chorus_domain::{AssetRequest, AssetRequestId, ClientAccess, ClientId, OrganizationId, Role};
 use chorus_store::PersonChanges;
 use chorus_testkit::app::{Backend, PASSWORD, TestApp, TestPerson, only, spawn_app_on};
+use chorus_testkit::forms::Multipart;
+use chorus_testkit::images::{png, png_claiming};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
-
-// ---- files made here, byte by byte ------------------------------------------------------------------------
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffff_u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in bytes {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    (b << 16) | a
-}
-
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend((data.len() as u32).to_be_bytes());
-    let start = png.len();
-    png.extend(kind);
-    png.extend(data);
-    let crc = crc32(&png[start..]);
-    png.extend(crc.to_be_bytes());
-}
-
-/// A complete, valid PNG of `width`×`height` grey pixels, its image data one stored deflate block.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        raw.extend(std::iter::repeat_n(0x80, width as usize * 3));
-    }
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend((raw.len() as u16).to_le_bytes());
-    zlib.extend((!(raw.len() as u16)).to_le_bytes());
-    zlib.extend(&raw);
-    zlib.extend(adler32(&raw).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &zlib);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-/// A 1×1 PNG whose header claims 20,000×20,000 pixels: a decompression bomb by its header.
-fn bomb() -> Vec<u8> {
-    let mut png = png(1, 1);
-    png[16..20].copy_from_slice(&20_000u32.to_be_bytes());
-    png[20..24].copy_from_slice(&20_000u32.to_be_bytes());
-    let crc = crc32(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
-}
 
 // ---- helpers ----------------------------------------------------------------------------------------------
 
@@ -118,36 +56,20 @@ fn form_token(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_string()
 }
 
-const BOUNDARY: &str = "chorus-test-boundary-7d3f";
-
 /// A multipart body as a browser sends the upload form: text fields first, then the files.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut body = Vec::new();
+fn multipart(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Multipart {
+    let mut form = Multipart::new();
     for (name, value) in fields {
-        body.extend(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
-        );
+        form = form.text(name, value);
     }
     for (filename, bytes) in files {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n\
-                 Content-Type: image/jpeg\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend(bytes);
-        body.extend(b"\r\n");
+        form = form.file("files", filename, "image/jpeg", bytes);
     }
-    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
-    body
+    form
 }
 
-fn post(app: &TestApp, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
-    reqwest::Client::new()
-        .post(app.url(path))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(body)
+fn post(app: &TestApp, path: &str, form: Multipart) -> reqwest::RequestBuilder {
+    reqwest::Client::new().post(app.url(path)).header(header::CONTENT_TYPE, form.content_type()).body(form.into_body())
 }
 
 /// Sends files as the page's form does, with the token the page rendered; returns the status and the page.
@@ -379,7 +301,7 @@ async fn a_lying_file_is_refused_and_the_good_one_kept() {
     let files = [
         ("menu.png", png(3, 3)),
         ("photo.jpg", b"Dear team, the photos follow tomorrow.".to_vec()),
-        ("huge.png", bomb()),
+        ("huge.png", png_claiming(20_000, 20_000)),
     ];
     let (status, html) = send(&app, &path, "Sam", &files).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
@@ -557,7 +479,8 @@ async fn a_file_over_the_size_limit_is_refused_and_the_one_before_kept() {
     let (id, path) = ask(&app, &owner.token, client.id, json!({"message": MESSAGE})).await;
     let (_, html) = get_page(&app, &path).await;
     assert!(html.contains("up to 2000 bytes each"), "the page names the limit: {html}");
-    let (status, html) = send(&app, &path, "Sam", &[("small.png", png(2, 2)), ("large.png", png(40, 40))]).await;
+    // A 2×2 PNG is well under the 2000 bytes, an 800×400 one well over.
+    let (status, html) = send(&app, &path, "Sam", &[("small.png", png(2, 2)), ("large.png", png(800, 400))]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("1 file received"), "{html}");
     assert!(html.contains("larger than the 2000 bytes a file may be"), "{html}");

@@ -87,13 +87,7 @@ async fn a_post_with_an_image_is_cropped_for_instagram_then_saved() {
     let client = app.client(&org, "Blue Bottle").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, ClientAccess::All).await;
     // A panorama: three times as wide as high, wider than Instagram's feed takes (1.91:1 at most).
-    let uploaded = app
-        .api(reqwest::Method::POST, &format!("/clients/{}/assets", client.id), &owner.token)
-        .query(&[("filename", "terrace.jpg")])
-        .body(chorus_testkit::images::jpeg(1500, 500))
-        .send()
-        .await
-        .unwrap();
+    let uploaded = app.upload(&owner.token, client.id, "terrace.jpg", chorus_testkit::images::jpeg(1500, 500)).await;
     assert_eq!(uploaded.status(), reqwest::StatusCode::CREATED);
     let asset: chorus_domain::AssetId =
         uploaded.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().parse().unwrap();

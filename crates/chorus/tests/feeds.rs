@@ -239,6 +239,32 @@ async fn a_malformed_feed_fails_clearly_and_pauses_after_five_failures(backend: 
     assert_eq!((resumed["paused"].as_bool(), resumed["consecutive_failures"].as_u64()), (Some(false), Some(0)));
 }
 
+/// A feed acts as the person who added it, as they are now: once they may no longer write the client's posts,
+/// its checks fail with the reason and make nothing.
+async fn a_feed_stops_drafting_when_its_author_loses_access(backend: Backend) {
+    let blog = serve_blog().await;
+    blog.rss_items.lock().unwrap().extend([1, 2]);
+    let app = open_app(backend).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Roastery").await.id;
+    let other = app.client(&org, "Other").await.id;
+    let editor = app
+        .person(&org, "eddie@northwind.example", chorus_domain::Role::Editor, chorus_testkit::app::only(&[client]))
+        .await;
+    let feed = add_feed(&app, &editor, client, "Blog", &blog_url(&blog, "/rss.xml")).await;
+    let changes = chorus_store::PersonChanges {
+        name: None,
+        role: None,
+        client_access: Some(chorus_testkit::app::only(&[other])),
+        deactivated: None,
+    };
+    app.store.update_person(org.id, editor.person.id, changes).await.unwrap();
+    let outcome = check(&app, &owner, &feed).await;
+    assert_eq!((outcome["failed"].as_bool(), outcome["drafts"].as_u64()), (Some(true), Some(0)), "{outcome}");
+    assert!(outcome["result"].as_str().unwrap().contains("can no longer write this client's posts"), "{outcome}");
+    assert!(posts_of(&app, &owner, client).await.is_empty());
+}
+
 async fn the_background_poll_checks_due_feeds(backend: Backend) {
     let blog = serve_blog().await;
     let app = open_app(backend).await;
@@ -304,6 +330,11 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn a_feed_stops_drafting_when_its_author_loses_access() {
+        super::a_feed_stops_drafting_when_its_author_loses_access(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
     async fn the_background_poll_checks_due_feeds() {
         super::the_background_poll_checks_due_feeds(Backend::Sqlite).await;
     }
@@ -325,6 +356,11 @@ mod postgres {
     #[tokio::test]
     async fn a_malformed_feed_fails_clearly_and_pauses_after_five_failures() {
         super::a_malformed_feed_fails_clearly_and_pauses_after_five_failures(Backend::Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn a_feed_stops_drafting_when_its_author_loses_access() {
+        super::a_feed_stops_drafting_when_its_author_loses_access(Backend::Postgres).await;
     }
 
     #[tokio::test]

@@ -110,13 +110,7 @@ async fn the_composer_keeps_threads_network_settings_and_media_through_a_save() 
     for (name, bytes) in
         [("cup.jpg", chorus_testkit::images::jpeg(1080, 1350)), ("menu.jpg", chorus_testkit::images::jpeg(1080, 1080))]
     {
-        let response = app
-            .api(reqwest::Method::POST, &format!("/clients/{}/assets", client.id), &owner.token)
-            .query(&[("filename", name)])
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
+        let response = app.upload(&owner.token, client.id, name, bytes).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         assets.push(response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string());
     }

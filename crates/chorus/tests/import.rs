@@ -308,13 +308,9 @@ async fn postgres_imports_all_or_nothing_too() {
 /// A whole 1×1 PNG: uploads may decode images to make their thumbnails.
 const PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cchhh\x00\x00\x03\x04\x01\x81K\xd3\xd2\x10\x00\x00\x00\x00IEND\xaeB`\x82";
 
+/// Puts [`PNG`] into the client's library as `name`; returns the asset's id.
 async fn upload(app: &TestApp, who: &TestPerson, client: ClientId, name: &str) -> String {
-    let response = app
-        .api(Method::POST, &format!("/clients/{client}/assets?filename={name}"), &who.token)
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
+    let response = app.upload(&who.token, client, name, PNG.to_vec()).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let asset: Value = response.json().await.unwrap();
     asset["id"].as_str().unwrap().to_string()
@@ -429,4 +425,30 @@ async fn library_names_and_fetched_addresses_become_the_posts_media() {
     assert!(cup != beans && cup != logo);
     assert_eq!(media_of("Cup"), [vec![cup.clone(), logo.clone()], vec![cup.clone(), logo.clone()]]);
     assert_eq!(media_of("Named"), [vec![beans.clone(), cup.clone()]]);
+}
+
+#[tokio::test]
+async fn the_dry_run_holds_library_files_to_each_networks_media_rules() {
+    let Setup { app, owner, alpha, .. } = setup().await;
+    let response = app.upload(&owner.token, alpha, "terrace.jpg", chorus_testkit::images::jpeg(1500, 500)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let csv = "text,networks,media\nThe terrace is open,instagram;x,terrace.jpg\n";
+    let (status, report) = import(&app, &owner, alpha, true, csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let media: Vec<(String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["column"] == "media")
+        .map(|p| (p["severity"].as_str().unwrap().to_string(), p["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(
+        media.iter().any(|(severity, m)| severity == "warning"
+            && m.starts_with("Instagram:")
+            && m.contains("crop it to")
+            && m.ends_with("(to fix before it is scheduled)")),
+        "Instagram's aspect rule is reported on the line: {media:?}"
+    );
+    assert!(!media.iter().any(|(_, m)| m.starts_with("X:") && m.contains("crop")), "X takes 3:1: {media:?}");
+    assert_eq!(report["errors"], 0, "a draft may keep media a network would refuse until it is scheduled");
 }

@@ -3,40 +3,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
 use chorus_domain::{ClientAccess, Role};
-use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
+use chorus_testkit::app::{TestApp, only, spawn_app};
+use chorus_testkit::forms::Multipart;
 use reqwest::{StatusCode, header};
 
-const BOUNDARY: &str = "chorus-import-page-boundary-7d1e";
-
 /// A multipart body as a browser sends the import form: the token, the file, and the button pressed.
-fn multipart(csrf: &str, action: &str, file: Option<(&str, &str)>) -> Vec<u8> {
-    let mut body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n");
+fn multipart(csrf: &str, action: &str, file: Option<(&str, &str)>) -> Multipart {
     let (name, content) = file.unwrap_or(("", ""));
-    body.push_str(&format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: text/csv\r\n\r\n{content}\r\n"
-    ));
-    body.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n{action}\r\n"));
-    body.push_str(&format!("--{BOUNDARY}--\r\n"));
-    body.into_bytes()
+    Multipart::new().text("csrf_token", csrf).file("file", name, "text/csv", content).text("action", action)
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let http = app.http();
-    assert_eq!(app.sign_in(&http, email, PASSWORD).await.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    http
-}
-
-async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = http.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn post_import(app: &TestApp, http: &reqwest::Client, path: &str, body: Vec<u8>) -> (StatusCode, String) {
+async fn post_import(app: &TestApp, http: &reqwest::Client, path: &str, form: Multipart) -> (StatusCode, String) {
     let r = http
         .post(app.url(path))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(body)
+        .header(header::CONTENT_TYPE, form.content_type())
+        .body(form.into_body())
         .send()
         .await
         .unwrap();
@@ -57,12 +38,12 @@ async fn the_import_page_checks_and_imports_a_file_with_its_report_by_line() {
     let (org, _) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, only(&[alpha.id])).await;
-    let http = signed_in(&app, "eddie@northwind.example").await;
+    let http = app.signed_in("eddie@northwind.example").await;
     let import = format!("/clients/{}/import", alpha.id);
 
-    let (_, posts_page) = page(&app, &http, &format!("/clients/{}/posts", alpha.id)).await;
+    let (_, posts_page) = app.page(&http, &format!("/clients/{}/posts", alpha.id)).await;
     assert!(posts_page.contains(&format!("href=\"{import}\"")), "the posts list links to the import");
-    let (status, html) = page(&app, &http, &import).await;
+    let (status, html) = app.page(&http, &import).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("value=\"check\""), "{html}");
     let csrf = app.csrf_token(&http, &import).await;
@@ -97,8 +78,8 @@ async fn the_import_page_checks_and_imports_a_file_with_its_report_by_line() {
 
     // Someone who only reads the client cannot reach the page.
     app.person_with_password(&org, "ana@northwind.example", Role::Analyst, ClientAccess::All).await;
-    let analyst = signed_in(&app, "ana@northwind.example").await;
-    let (status, _) = page(&app, &analyst, &import).await;
+    let analyst = app.signed_in("ana@northwind.example").await;
+    let (status, _) = app.page(&analyst, &import).await;
     assert_ne!(status, StatusCode::OK);
 }
 
@@ -108,9 +89,9 @@ async fn the_feeds_tab_adds_a_feed_and_names_the_field_at_fault() {
     let (org, _) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, only(&[alpha.id])).await;
-    let http = signed_in(&app, "eddie@northwind.example").await;
+    let http = app.signed_in("eddie@northwind.example").await;
     let feeds = format!("/clients/{}/feeds", alpha.id);
-    let (status, html) = page(&app, &http, &feeds).await;
+    let (status, html) = app.page(&http, &feeds).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("aria-current=\"page\">Feeds</a>") && html.contains("No feeds yet."), "{html}");
     let csrf = app.csrf_token(&http, &feeds).await;
@@ -139,19 +120,19 @@ async fn the_feeds_tab_adds_a_feed_and_names_the_field_at_fault() {
     let r = r.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[header::LOCATION], format!("{feeds}?notice=added"));
-    let (_, html) = page(&app, &http, &format!("{feeds}?notice=added")).await;
+    let (_, html) = app.page(&http, &format!("{feeds}?notice=added")).await;
     assert!(html.contains("Feed added.") && html.contains("https://blog.example/feed.xml"), "{html}");
     assert!(html.contains("X, LinkedIn") && html.contains("Not checked yet"), "{html}");
     let feed = app.store.list_feeds(org.id, alpha.id).await.unwrap().remove(0);
 
     let r = http.post(app.url(&format!("/feeds/{}/pause", feed.id))).form(&[("csrf_token", &csrf)]).send().await;
     assert_eq!(r.unwrap().status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(&app, &http, &format!("{feeds}?notice=paused")).await;
+    let (_, html) = app.page(&http, &format!("{feeds}?notice=paused")).await;
     assert!(html.contains("Feed paused") && html.contains(&format!("action=\"/feeds/{}/resume\"", feed.id)), "{html}");
     assert!(app.store.feed(org.id, feed.id).await.unwrap().paused);
 
     // The feed's own page: its settings to change, and the articles seen (none yet).
-    let (status, html) = page(&app, &http, &format!("/feeds/{}", feed.id)).await;
+    let (status, html) = app.page(&http, &format!("/feeds/{}", feed.id)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("value=\"https://blog.example/feed.xml\"") && html.contains("None yet"), "{html}");
     assert!(html.contains("value=\"linkedin\" checked"), "the feed's networks are ticked: {html}");

@@ -6,77 +6,15 @@
 use chorus_domain::{AssetId, ClientId, Role};
 use chorus_store::{BlobKey, StoreError};
 use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app, spawn_app_on, spawn_app_with};
+use chorus_testkit::images::{jpeg, png, png_claiming};
 use chorus_web::WebConfig;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-// ---- files made here, byte by byte ------------------------------------------------------------------------
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffff_u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in bytes {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    (b << 16) | a
-}
-
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend((data.len() as u32).to_be_bytes());
-    let start = png.len();
-    png.extend(kind);
-    png.extend(data);
-    let crc = crc32(&png[start..]);
-    png.extend(crc.to_be_bytes());
-}
-
-/// A complete, valid PNG of `width`×`height` grey pixels: its image data is one stored (uncompressed)
-/// deflate block. With `claimed`, the header states other dimensions than the data holds.
-fn png(width: u32, height: u32, claimed: Option<(u32, u32)>) -> Vec<u8> {
-    let (header_width, header_height) = claimed.unwrap_or((width, height));
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0); // no filter
-        raw.extend(std::iter::repeat_n(0x80, width as usize * 3));
-    }
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend((raw.len() as u16).to_le_bytes());
-    zlib.extend((!(raw.len() as u16)).to_le_bytes());
-    zlib.extend(&raw);
-    zlib.extend(adler32(&raw).to_be_bytes());
-
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(header_width.to_be_bytes());
-    ihdr.extend(header_height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]); // 8 bits, RGB, deflate, no filter, not interlaced
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &zlib);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-/// A real baseline JPEG of `width`×`height` grey pixels: uploads decode their images to make thumbnails.
-fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let picture = image::RgbImage::from_pixel(u32::from(width), u32::from(height), image::Rgb([128, 128, 128]));
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    picture.write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
-    bytes.into_inner()
-}
-
 // ---- helpers ---------------------------------------------------------------------------------------------
 
+/// Uploads with a `Content-Type` that claims PNG whatever the bytes are: the claim is ignored, the bytes decide.
+/// Returns the status and what came back, `null` when it was not JSON.
 async fn upload(
     app: &TestApp,
     who: &TestPerson,
@@ -85,9 +23,8 @@ async fn upload(
     bytes: Vec<u8>,
 ) -> (StatusCode, Value) {
     let response = app
-        .api(Method::POST, &format!("/clients/{client}/assets"), &who.token)
-        .query(&[("filename", filename)])
-        .header(header::CONTENT_TYPE, "image/png") // claimed, and ignored
+        .upload_request(&who.token, client, filename)
+        .header(header::CONTENT_TYPE, "image/png")
         .body(bytes)
         .send()
         .await
@@ -112,7 +49,7 @@ async fn images_are_uploaded_described_and_downloaded_as_they_are() {
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
 
-    let logo = png(3, 2, None);
+    let logo = png(3, 2);
     let (status, asset) = upload(&app, &owner, client.id, "logo.png", logo.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{asset}");
     assert_eq!(asset["kind"], "image");
@@ -179,7 +116,7 @@ async fn the_type_comes_from_the_bytes_not_the_name() {
     let (status, problem) = upload(&app, &owner, client.id, "flyer.png", pdf).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{problem}");
 
-    let (status, problem) = upload(&app, &owner, client.id, "bomb.png", png(1, 1, Some((20_000, 20_000)))).await;
+    let (status, problem) = upload(&app, &owner, client.id, "bomb.png", png_claiming(20_000, 20_000)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "file");
     assert!(problem["detail"].as_str().unwrap().contains("20000×20000"), "{problem}");
@@ -188,7 +125,7 @@ async fn the_type_comes_from_the_bytes_not_the_name() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("empty"), "{problem}");
 
-    let (status, problem) = upload(&app, &owner, client.id, "cut.png", png(4, 4, None)[..20].to_vec()).await;
+    let (status, problem) = upload(&app, &owner, client.id, "cut.png", png(4, 4)[..20].to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a header cut short: {problem}");
 
     let listed = app.store.list_assets(org.id, client.id, &Default::default(), &Default::default()).await.unwrap();
@@ -202,14 +139,14 @@ async fn uploads_larger_than_the_limit_are_refused() {
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
 
-    let mut big = png(2, 2, None);
+    let mut big = png(2, 2);
     big.resize(64 * 1024 + 1, 0);
     let (status, problem) = upload(&app, &owner, client.id, "big.png", big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
     assert_eq!(problem["type"], "urn:chorus:problem:too-large");
     assert!(problem["detail"].as_str().unwrap().contains("65536 bytes"), "{problem}");
 
-    let mut fits = png(2, 2, None);
+    let mut fits = png(2, 2);
     fits.resize(64 * 1024, 0);
     let (status, asset) = upload(&app, &owner, client.id, "fits.png", fits).await;
     assert_eq!(status, StatusCode::CREATED, "{asset}");
@@ -221,7 +158,7 @@ async fn alt_text_and_names_change_and_deleting_removes_the_file() {
     let app = spawn_app().await;
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
-    let (_, asset) = upload(&app, &owner, client.id, "cup.png", png(2, 2, None)).await;
+    let (_, asset) = upload(&app, &owner, client.id, "cup.png", png(2, 2)).await;
     let id = id_of(&asset);
     let path = format!("/assets/{id}");
     let patch = |body: Value| app.api(Method::PATCH, &path, &owner.token).json(&body).send();
@@ -258,12 +195,12 @@ async fn analysts_look_and_other_clients_media_is_out_of_reach() {
     let (org, owner) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     let bravo = app.client(&org, "Bravo").await;
-    let (_, a_asset) = upload(&app, &owner, alpha.id, "a.png", png(2, 2, None)).await;
-    let (_, b_asset) = upload(&app, &owner, bravo.id, "b.png", png(2, 2, None)).await;
+    let (_, a_asset) = upload(&app, &owner, alpha.id, "a.png", png(2, 2)).await;
+    let (_, b_asset) = upload(&app, &owner, bravo.id, "b.png", png(2, 2)).await;
     let (a_id, b_id) = (id_of(&a_asset), id_of(&b_asset));
 
     let analyst = app.person(&org, "ana@northwind.example", Role::Analyst, only(&[alpha.id])).await;
-    let (status, problem) = upload(&app, &analyst, alpha.id, "mine.png", png(2, 2, None)).await;
+    let (status, problem) = upload(&app, &analyst, alpha.id, "mine.png", png(2, 2)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(status_of(&app, &analyst, Method::GET, &format!("/assets/{a_id}")).await, StatusCode::OK);
     assert_eq!(status_of(&app, &analyst, Method::GET, &format!("/assets/{a_id}/file")).await, StatusCode::OK);
@@ -271,9 +208,9 @@ async fn analysts_look_and_other_clients_media_is_out_of_reach() {
     assert_eq!(status_of(&app, &analyst, Method::DELETE, &format!("/assets/{a_id}")).await, StatusCode::FORBIDDEN);
 
     let editor = app.person(&org, "ed@northwind.example", Role::Editor, only(&[alpha.id])).await;
-    let (status, _) = upload(&app, &editor, alpha.id, "ok.png", png(2, 2, None)).await;
+    let (status, _) = upload(&app, &editor, alpha.id, "ok.png", png(2, 2)).await;
     assert_eq!(status, StatusCode::CREATED, "editors upload to their clients");
-    let (status, _) = upload(&app, &editor, bravo.id, "theirs.png", png(2, 2, None)).await;
+    let (status, _) = upload(&app, &editor, bravo.id, "theirs.png", png(2, 2)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     for (method, path) in [
         (Method::GET, format!("/clients/{}/assets", bravo.id)),
@@ -329,9 +266,9 @@ async fn library_is_filtered_by_search_folder_tag_and_kind(backend: Backend) {
     let app = spawn_app_on(backend).await;
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
-    let (_, hero) = upload(&app, &owner, client.id, "Spring hero.png", png(4, 2, None)).await;
+    let (_, hero) = upload(&app, &owner, client.id, "Spring hero.png", png(4, 2)).await;
     let (_, cup) = upload(&app, &owner, client.id, "cup.jpg", jpeg(10, 10)).await;
-    upload(&app, &owner, client.id, "loose.png", png(2, 2, None)).await;
+    upload(&app, &owner, client.id, "loose.png", png(2, 2)).await;
     let (status, hero) = patch(&app, &owner, id_of(&hero), json!({
         "folder": " Campaigns / Spring 2027 ", "tags": ["#Launch", "Hero Shot", "launch"], "alt_text": "Café terrace"
     })).await;
@@ -395,7 +332,7 @@ async fn bad_folders_tags_and_focal_points_are_refused_by_name() {
     let app = spawn_app().await;
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
-    let (_, asset) = upload(&app, &owner, client.id, "cup.png", png(2, 2, None)).await;
+    let (_, asset) = upload(&app, &owner, client.id, "cup.png", png(2, 2)).await;
     let id = id_of(&asset);
 
     let many: Vec<String> = (0..21).map(|n| format!("tag {n}")).collect();
@@ -432,7 +369,7 @@ async fn renditions_are_cut_to_the_aspect_asked_for(backend: Backend) {
     let app = spawn_app_on(backend).await;
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
-    let (_, asset) = upload(&app, &owner, client.id, "wide.png", png(200, 100, None)).await;
+    let (_, asset) = upload(&app, &owner, client.id, "wide.png", png(200, 100)).await;
     let id = id_of(&asset);
     let rendition = |query: &str| app.api(Method::GET, &format!("/assets/{id}/rendition?{query}"), &owner.token).send();
 
@@ -509,9 +446,9 @@ async fn assets_are_moved_tagged_and_deleted_in_bulk() {
     let (org, owner) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     let bravo = app.client(&org, "Bravo").await;
-    let (_, a) = upload(&app, &owner, alpha.id, "a.png", png(2, 2, None)).await;
-    let (_, b) = upload(&app, &owner, alpha.id, "b.png", png(2, 2, None)).await;
-    let (_, theirs) = upload(&app, &owner, bravo.id, "theirs.png", png(2, 2, None)).await;
+    let (_, a) = upload(&app, &owner, alpha.id, "a.png", png(2, 2)).await;
+    let (_, b) = upload(&app, &owner, alpha.id, "b.png", png(2, 2)).await;
+    let (_, theirs) = upload(&app, &owner, bravo.id, "theirs.png", png(2, 2)).await;
     let (a, b, theirs) = (id_of(&a), id_of(&b), id_of(&theirs));
     let bulk = |client: ClientId, body: Value| {
         app.api(Method::POST, &format!("/clients/{client}/assets/bulk"), &owner.token).json(&body).send()
@@ -573,7 +510,7 @@ async fn an_asset_a_post_uses_is_not_deleted_and_the_post_is_named() {
     let app = spawn_app().await;
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
-    let (_, asset) = upload(&app, &owner, client.id, "terrace.png", png(4, 4, None)).await;
+    let (_, asset) = upload(&app, &owner, client.id, "terrace.png", png(4, 4)).await;
     let id = id_of(&asset);
     let post = json!({
         "title": "Terrace opening",

@@ -8,19 +8,8 @@ use std::time::Duration;
 use chorus_domain::{ClientAccess, Role};
 use chorus_testkit::app::{PASSWORD, spawn_app};
 use chorus_testkit::browser::Browser;
-use reqwest::Method;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A real PNG, wide, in two colours so the screenshots show the crops.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(width, height, |x, _| {
-        if x < width / 4 { image::Rgb([220, 60, 40]) } else { image::Rgb([40, 90, 200]) }
-    });
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    picture.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
-    bytes.into_inner()
-}
 
 #[tokio::test]
 async fn clicking_the_picture_sets_the_focal_point_its_renditions_use() {
@@ -28,12 +17,7 @@ async fn clicking_the_picture_sets_the_focal_point_its_renditions_use() {
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Blue Bottle Bakery").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, ClientAccess::All).await;
-    let uploaded = app
-        .api(Method::POST, &format!("/clients/{}/assets?filename=storefront.png", client.id), &owner.token)
-        .body(png(800, 400))
-        .send()
-        .await
-        .unwrap();
+    let uploaded = app.upload(&owner.token, client.id, "storefront.png", chorus_testkit::images::png(800, 400)).await;
     assert_eq!(uploaded.status(), reqwest::StatusCode::CREATED);
     let asset: serde_json::Value = uploaded.json().await.unwrap();
     let id: chorus_domain::AssetId = asset["id"].as_str().unwrap().parse().unwrap();

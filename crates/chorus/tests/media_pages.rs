@@ -4,90 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
 use chorus_domain::{AssetId, ClientAccess, Role};
-use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
+use chorus_testkit::app::{only, spawn_app};
+use chorus_testkit::forms::Multipart;
+use chorus_testkit::images::png;
 use reqwest::{StatusCode, header};
-
-const BOUNDARY: &str = "chorus-media-page-boundary-41c2";
-
-/// A small valid PNG of `width`×`height` grey pixels, stored uncompressed.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffff_u32;
-        for &byte in bytes {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        png.extend((data.len() as u32).to_be_bytes());
-        let start = png.len();
-        png.extend(kind);
-        png.extend(data);
-        let crc = crc32(&png[start..]);
-        png.extend(crc.to_be_bytes());
-    }
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        raw.extend(std::iter::repeat_n(0x80, width as usize * 3));
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend((raw.len() as u16).to_le_bytes());
-    zlib.extend((!(raw.len() as u16)).to_le_bytes());
-    zlib.extend(&raw);
-    zlib.extend(((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &zlib);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-/// A multipart body as a browser sends the upload form: text fields first, then the files.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
-        );
-    }
-    for (filename, bytes) in files {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n\
-                 Content-Type: image/png\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
-    body
-}
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let http = app.http();
-    assert_eq!(app.sign_in(&http, email, PASSWORD).await.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    http
-}
-
-async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = http.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_named() {
@@ -95,21 +15,27 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
     let (org, owner) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, only(&[alpha.id])).await;
-    let http = signed_in(&app, "eddie@northwind.example").await;
+    let http = app.signed_in("eddie@northwind.example").await;
     let library = format!("/clients/{}/media", alpha.id);
 
-    let (status, html) = page(&app, &http, &library).await;
+    let (status, html) = app.page(&http, &library).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("aria-current=\"page\">Media</a>"), "the Media tab is the current one");
     assert!(html.contains("No images or videos yet."));
     let csrf = app.csrf_token(&http, &library).await;
 
     let upload = |fields: Vec<(&'static str, String)>, files: Vec<(&'static str, Vec<u8>)>| {
-        let fields: Vec<(&str, String)> = fields;
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // As a browser sends the upload form: text fields first, then the files.
+        let mut form = Multipart::new();
+        for (name, value) in &fields {
+            form = form.text(name, value);
+        }
+        for (filename, bytes) in &files {
+            form = form.file("files", filename, "image/png", bytes);
+        }
         http.post(app.url(&format!("{library}/upload")))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-            .body(multipart(&pairs, &files))
+            .header(header::CONTENT_TYPE, form.content_type())
+            .body(form.into_body())
             .send()
     };
 
@@ -135,7 +61,7 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert_eq!(location, format!("{library}?notice=uploaded"));
-    let (_, html) = page(&app, &http, &location).await;
+    let (_, html) = app.page(&http, &location).await;
     assert!(html.contains("Uploaded."));
     for name in ["hero.png", "a.png", "b.png"] {
         assert!(html.contains(&format!(">{name}</a>")), "{name} is on the grid");
@@ -150,14 +76,14 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
     assert_eq!(count.items.len(), 3);
 
     // The filters are links: a folder shows what is in it, the search what matches.
-    let (_, html) = page(&app, &http, &format!("{library}?folder=Campaigns")).await;
+    let (_, html) = app.page(&http, &format!("{library}?folder=Campaigns")).await;
     assert!(html.contains(">hero.png</a>") && !html.contains(">a.png</a>"), "the folder filter");
-    let (_, html) = page(&app, &http, &format!("{library}?q=B.PNG")).await;
+    let (_, html) = app.page(&http, &format!("{library}?q=B.PNG")).await;
     assert!(html.contains(">b.png</a>") && !html.contains(">hero.png</a>"), "the search");
 
     // The asset's page: its facts, and a form that saves or names what is wrong.
     let asset_page = format!("{library}/{}", hero.id);
-    let (status, html) = page(&app, &http, &asset_page).await;
+    let (status, html) = app.page(&http, &asset_page).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&hero.sha256) && html.contains("image/png"), "the facts");
     assert!(html.contains("aspect=4%3A5"), "a preview of the 4:5 rendition");
@@ -206,13 +132,13 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
     .await
     .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(&app, &http, response.headers()[header::LOCATION].to_str().unwrap()).await;
+    let (_, html) = app.page(&http, response.headers()[header::LOCATION].to_str().unwrap()).await;
     assert!(html.contains("Changes saved."));
     let saved = app.store.asset(org.id, hero.id).await.unwrap();
     assert_eq!(saved.tags, ["spring", "launch"]);
     assert_eq!((saved.focal_point.x, saved.focal_point.y), (250, 800));
 
-    let (_, html) = page(&app, &http, &format!("{library}?tag=launch")).await;
+    let (_, html) = app.page(&http, &format!("{library}?tag=launch")).await;
     assert!(html.contains(">hero.png</a>") && !html.contains(">b.png</a>"), "the tag chip filter");
 
     // Bulk: tick two and move them.
@@ -227,7 +153,7 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
     }
 
     // And the folder they went to is renamed from its own view.
-    let (_, html) = page(&app, &http, &format!("{library}?folder=Misc")).await;
+    let (_, html) = app.page(&http, &format!("{library}?folder=Misc")).await;
     assert!(html.contains("Rename or move this folder"));
     let form = [("csrf_token", token.as_str()), ("from", "Misc"), ("to", "Archive / Misc")];
     let response = http.post(app.url(&format!("{library}/rename-folder"))).form(&form).send().await.unwrap();
@@ -242,11 +168,11 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
 
     // Another client's asset is not found under this client, and analysts see no upload form.
     let bravo = app.client(&org, "Bravo").await;
-    let (status, _) = page(&app, &http, &format!("/clients/{}/media/{}", bravo.id, hero.id)).await;
+    let (status, _) = app.page(&http, &format!("/clients/{}/media/{}", bravo.id, hero.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.person_with_password(&org, "ana@northwind.example", Role::Analyst, ClientAccess::All).await;
-    let analyst = signed_in(&app, "ana@northwind.example").await;
-    let (status, html) = page(&app, &analyst, &library).await;
+    let analyst = app.signed_in("ana@northwind.example").await;
+    let (status, html) = app.page(&analyst, &library).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(">hero.png</a>") && !html.contains("enctype=\"multipart/form-data\""));
 
@@ -264,7 +190,7 @@ async fn files_uploaded_through_the_form_appear_on_the_grid_and_bad_ones_are_nam
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let used_page = format!("{library}/{used}");
-    let (_, html) = page(&app, &http, &used_page).await;
+    let (_, html) = app.page(&http, &used_page).await;
     assert!(html.contains(">Spring teaser</a>"), "Used by names the post");
     let token = app.csrf_token(&http, &used_page).await;
     let response =

@@ -3,15 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
-use std::io::Cursor;
-
 use chorus_domain::{AssetId, ClientId};
 use chorus_store::{BlobKey, StoreError};
 use chorus_testkit::app::{TestApp, TestPerson, spawn_app};
-use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use chorus_testkit::images::{png, png_claiming};
+use image::ImageFormat;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+/// The status of an upload and what came back, `null` when it was not JSON.
 async fn upload(
     app: &TestApp,
     who: &TestPerson,
@@ -19,22 +19,9 @@ async fn upload(
     filename: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let response = app
-        .api(Method::POST, &format!("/clients/{client}/assets"), &who.token)
-        .query(&[("filename", filename)])
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
+    let response = app.upload(&who.token, client, filename, bytes).await;
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
-    let mut bytes = Vec::new();
-    DynamicImage::ImageRgb8(image).write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png).unwrap();
-    bytes
 }
 
 fn id_of(asset: &Value) -> AssetId {
@@ -89,20 +76,8 @@ async fn a_decompression_bomb_is_refused_naming_the_file() {
     let (org, owner) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
 
-    // A one-pixel PNG whose header claims 50,000 × 50,000 pixels, its checksum made right.
-    let mut bomb = png(1, 1);
-    bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
-    bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-    let mut crc = 0xffff_ffff_u32;
-    for &byte in &bomb[12..29] {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    bomb[29..33].copy_from_slice(&(!crc).to_be_bytes());
-
-    let (status, problem) = upload(&app, &owner, client.id, "tiny.png", bomb).await;
+    // A one-pixel PNG whose header claims 50,000 × 50,000 pixels.
+    let (status, problem) = upload(&app, &owner, client.id, "tiny.png", png_claiming(50_000, 50_000)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let text = problem.to_string();
     assert!(text.contains("\"file\"") && text.contains("50000×50000") && text.contains("megapixels"), "{text}");

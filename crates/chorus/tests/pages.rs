@@ -3,20 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
 
 use chorus_domain::{ClientAccess, Role};
-use chorus_testkit::app::{PASSWORD, TestApp, only, spawn_app};
+use chorus_testkit::app::{only, spawn_app};
 use reqwest::StatusCode;
-
-/// A browser-like client signed in as `email`.
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let http = app.http();
-    assert_eq!(app.sign_in(&http, email, PASSWORD).await.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    http
-}
-
-async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = http.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn each_role_sees_the_pages_it_may_and_no_others() {
@@ -28,29 +16,29 @@ async fn each_role_sees_the_pages_it_may_and_no_others() {
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, only(&[alpha.id])).await;
     app.person_with_password(&org, "cleo@alpha.example", Role::Client, only(&[alpha.id])).await;
 
-    let admin_http = signed_in(&app, "ada@northwind.example").await;
+    let admin_http = app.signed_in("ada@northwind.example").await;
     for path in ["/clients", "/clients/new", "/people", "/people/invite", "/settings/organization", "/settings/tokens"]
     {
-        let (status, html) = page(&app, &admin_http, path).await;
+        let (status, html) = app.page(&admin_http, path).await;
         assert_eq!(status, StatusCode::OK, "{path} for an admin");
         assert!(html.contains("<main id=\"main\""), "{path} uses the layout");
     }
-    let (_, html) = page(&app, &admin_http, &format!("/clients/{}", bravo.id)).await;
+    let (_, html) = app.page(&admin_http, &format!("/clients/{}", bravo.id)).await;
     assert!(html.contains("Archive client"));
-    let (_, html) = page(&app, &admin_http, &format!("/people/{}", admin.id)).await;
+    let (_, html) = app.page(&admin_http, &format!("/people/{}", admin.id)).await;
     assert!(!html.contains("Deactivate</button>"), "nobody deactivates themselves");
 
-    let editor = signed_in(&app, "eddie@northwind.example").await;
-    let (_, html) = page(&app, &editor, "/clients").await;
+    let editor = app.signed_in("eddie@northwind.example").await;
+    let (_, html) = app.page(&editor, "/clients").await;
     assert!(html.contains("Alpha") && !html.contains("Bravo"), "an editor sees only their clients");
     assert!(!html.contains("New client"), "and cannot create clients");
-    let (status, _) = page(&app, &editor, &format!("/clients/{}", bravo.id)).await;
+    let (status, _) = app.page(&editor, &format!("/clients/{}", bravo.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, html) = page(&app, &editor, &format!("/clients/{}", alpha.id)).await;
+    let (_, html) = app.page(&editor, &format!("/clients/{}", alpha.id)).await;
     assert!(html.contains("<fieldset disabled>") && !html.contains("Archive client"), "read-only form for editors");
-    let (status, _) = page(&app, &editor, "/people/invite").await;
+    let (status, _) = app.page(&editor, "/people/invite").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, html) = page(&app, &editor, "/settings/organization").await;
+    let (_, html) = app.page(&editor, "/settings/organization").await;
     assert!(html.contains("<fieldset disabled>"), "editors see the organization but cannot rename it");
     let token = app.csrf_token(&editor, "/settings/organization").await;
     let rename = editor
@@ -71,11 +59,11 @@ async fn each_role_sees_the_pages_it_may_and_no_others() {
     assert_eq!(rename.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.store.organization(org.id).await.unwrap().name.as_str(), "Northwind Social");
 
-    let client_user = signed_in(&app, "cleo@alpha.example").await;
-    let (_, html) = page(&app, &client_user, "/clients").await;
+    let client_user = app.signed_in("cleo@alpha.example").await;
+    let (_, html) = app.page(&client_user, "/clients").await;
     assert!(html.contains("Alpha") && !html.contains("Bravo"));
     assert!(!html.contains("href=\"/people\""), "client users have no People page in the navigation");
-    let (status, _) = page(&app, &client_user, "/people").await;
+    let (status, _) = app.page(&client_user, "/people").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -84,7 +72,7 @@ async fn a_token_made_on_the_page_is_shown_once_and_works() {
     let app = spawn_app().await;
     let (org, _) = app.organization("Northwind").await;
     app.person_with_password(&org, "kim@northwind.example", Role::Manager, ClientAccess::All).await;
-    let http = signed_in(&app, "kim@northwind.example").await;
+    let http = app.signed_in("kim@northwind.example").await;
     let token = app.csrf_token(&http, "/settings/tokens").await;
     let created = http
         .post(app.url("/settings/tokens"))
@@ -98,7 +86,7 @@ async fn a_token_made_on_the_page_is_shown_once_and_works() {
     let start = html.find(marker).unwrap() + marker.len();
     let secret = html[start..].split('"').next().unwrap().to_string();
     assert!(secret.starts_with("chorus_pat_"));
-    let (_, listing) = page(&app, &http, "/settings/tokens").await;
+    let (_, listing) = app.page(&http, "/settings/tokens").await;
     assert!(listing.contains("Reporting") && !listing.contains(&secret), "the secret is never shown again");
     let me = reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK);
@@ -127,7 +115,7 @@ async fn people_are_invited_and_managed_through_the_pages() {
     let (org, _) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "ada@northwind.example", Role::Admin, ClientAccess::All).await;
-    let http = signed_in(&app, "ada@northwind.example").await;
+    let http = app.signed_in("ada@northwind.example").await;
     let token = app.csrf_token(&http, "/people/invite").await;
 
     // A client user must belong to a client: the form says so, naming the field.
@@ -156,7 +144,7 @@ async fn people_are_invited_and_managed_through_the_pages() {
     assert_eq!(invited.status(), StatusCode::CREATED);
     let html = invited.text().await.unwrap();
     assert!(html.contains("/invitations/"), "the link is shown");
-    let (_, people) = page(&app, &http, "/people").await;
+    let (_, people) = app.page(&http, "/people").await;
     assert!(people.contains("Open invitations") && people.contains("cleo@alpha.example"));
 
     // An editor becomes a manager of Alpha only.
@@ -172,8 +160,8 @@ async fn people_are_invited_and_managed_through_the_pages() {
     assert_eq!((stored.role, stored.client_access), (Role::Manager, only(&[alpha.id])));
 
     // Deactivation signs them out at once.
-    let eddie_http = signed_in(&app, "eddie@northwind.example").await;
-    assert_eq!(page(&app, &eddie_http, "/clients").await.0, StatusCode::OK);
+    let eddie_http = app.signed_in("eddie@northwind.example").await;
+    assert_eq!(app.page(&eddie_http, "/clients").await.0, StatusCode::OK);
     let off = http
         .post(app.url(&format!("/people/{}", eddie.id)))
         .form(&[("csrf_token", token.as_str()), ("action", "deactivate")])
@@ -192,7 +180,7 @@ async fn clients_are_edited_archived_and_restored_through_the_pages() {
     let (org, _) = app.organization("Northwind").await;
     let alpha = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "max@northwind.example", Role::Manager, ClientAccess::All).await;
-    let http = signed_in(&app, "max@northwind.example").await;
+    let http = app.signed_in("max@northwind.example").await;
     let token = app.csrf_token(&http, "/clients").await;
     let path = format!("/clients/{}", alpha.id);
 
@@ -233,12 +221,12 @@ async fn clients_are_edited_archived_and_restored_through_the_pages() {
     );
 
     http.post(app.url(&format!("{path}/archive"))).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
-    let (_, active) = page(&app, &http, "/clients").await;
+    let (_, active) = app.page(&http, "/clients").await;
     assert!(!active.contains("Alpha Coffee"));
-    let (_, archived) = page(&app, &http, "/clients?archived=true").await;
+    let (_, archived) = app.page(&http, "/clients?archived=true").await;
     assert!(archived.contains("Alpha Coffee"));
     http.post(app.url(&format!("{path}/restore"))).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
-    let (_, active) = page(&app, &http, "/clients?search=coffee").await;
+    let (_, active) = app.page(&http, "/clients?search=coffee").await;
     assert!(active.contains("Alpha Coffee"));
 }
 
@@ -248,7 +236,7 @@ async fn the_composer_works_without_javascript_and_keeps_a_history() {
     let (org, _) = app.organization("Northwind").await;
     let client = app.client(&org, "Alpha").await;
     app.person_with_password(&org, "eddie@northwind.example", Role::Editor, ClientAccess::All).await;
-    let http = signed_in(&app, "eddie@northwind.example").await;
+    let http = app.signed_in("eddie@northwind.example").await;
     let new = format!("/clients/{}/posts/new", client.id);
     let token = app.csrf_token(&http, &new).await;
 
@@ -309,7 +297,7 @@ async fn the_composer_works_without_javascript_and_keeps_a_history() {
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     assert!(stale.text().await.unwrap().contains("someone else saved this post"));
 
-    let (_, html) = page(&app, &http, &path).await;
+    let (_, html) = app.page(&http, &path).await;
     assert!(html.contains("Revision 2") && html.contains("X text"), "the history says what changed");
     assert!(html.contains("Revision 1") && html.contains("created"));
     assert!(html.contains("New roast, now on X"));

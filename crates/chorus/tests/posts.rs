@@ -407,14 +407,9 @@ async fn the_check_tells_what_each_network_and_the_brand_voice_make_of_a_post() 
     assert_eq!(problem["errors"][0]["field"], "variants[0].network");
 }
 
+/// Puts an image into the client's library; returns the asset's id.
 async fn upload_image(app: &TestApp, who: &TestPerson, client: ClientId, name: &str, bytes: Vec<u8>) -> String {
-    let response = app
-        .api(Method::POST, &format!("/clients/{client}/assets"), &who.token)
-        .query(&[("filename", name)])
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
+    let response = app.upload(&who.token, client, name, bytes).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
 }

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 use chorus_domain::post::MAX_VARIANT_MEDIA;
 use chorus_domain::{Action, Actor, ClientId, Denied, PageRequest, Pillar, Post, PostDraft, PostStatus, VariantDraft};
-use chorus_domain::{AssetId, VariantMedia, VariantOptions, authorize};
+use chorus_domain::{Asset, AssetId, VariantMedia, VariantOptions, authorize};
 use chorus_fetch::FetchPolicy;
 use chorus_store::{AssetQuery, PostQuery};
 use chorus_text::networks::{self, Draft, IssueCode, Network, Severity};
@@ -96,6 +96,8 @@ pub struct ImportTarget {
 #[derive(Debug, Clone, Default)]
 pub struct MediaContext {
     pub library: HashMap<String, AssetId>,
+    /// The library's files by id, so the dry run can hold them to each network's media rules.
+    pub assets: HashMap<AssetId, Asset>,
     pub policy: FetchPolicy,
 }
 
@@ -114,21 +116,28 @@ pub struct ParsedRows {
     pub lines: Vec<u64>,
 }
 
-/// The client's media library by file name; a name several files share means the newest of them.
-async fn library(state: &AppState, actor: &Actor, client: ClientId) -> AppResult<HashMap<String, AssetId>> {
+/// The client's media library by file name (a name several files share means the newest of them), and its
+/// files by id.
+async fn library(
+    state: &AppState,
+    actor: &Actor,
+    client: ClientId,
+) -> AppResult<(HashMap<String, AssetId>, HashMap<AssetId, Asset>)> {
     let mut names = HashMap::new();
+    let mut assets = HashMap::new();
     let mut page = PageRequest::first(chorus_domain::page::MAX_LIMIT);
     loop {
         let found = state.store.list_assets(actor.organization, client, &AssetQuery::default(), &page).await?;
         for asset in found.items {
             names.entry(asset.filename.to_lowercase()).or_insert(asset.id);
+            assets.insert(asset.id, asset);
         }
         match found.next_cursor {
             Some(cursor) => page = PageRequest::new(Some(page.limit), Some(&cursor))?,
             None => break,
         }
     }
-    Ok(names)
+    Ok((names, assets))
 }
 
 /// Whether the file's header names a `media` column, so the library is only read when it is needed.
@@ -156,10 +165,9 @@ pub async fn import_posts(
     csv: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let media = MediaContext {
-        library: if has_media_column(csv) { library(state, actor, target.client).await? } else { HashMap::new() },
-        policy: state.fetcher.policy().clone(),
-    };
+    let (library, assets) =
+        if has_media_column(csv) { library(state, actor, target.client).await? } else { Default::default() };
+    let media = MediaContext { library, assets, policy: state.fetcher.policy().clone() };
     let (mut rows, mut report) = parse_rows(csv, &target.pillars, &media);
     report.dry_run = dry_run;
     if report.errors > 0 || dry_run || rows.drafts.is_empty() {
@@ -537,6 +545,7 @@ pub fn parse_rows(bytes: &[u8], pillars: &[Pillar], media: &MediaContext) -> (Pa
         let row = Row { line, cells: columns.iter().copied().zip(names.iter()).zip(record.iter()).collect() };
         let refs = row.media(media, &mut urls, &mut problems);
         if let Some(draft) = row.draft(pillars, &mut problems) {
+            media_rules_of(&draft, &refs, media, line, &mut problems);
             parsed.drafts.push(draft);
             parsed.media.push(refs);
             parsed.lines.push(line);
@@ -550,6 +559,29 @@ pub fn parse_rows(bytes: &[u8], pillars: &[Pillar], media: &MediaContext) -> (Pa
         problems.error(1, "text", "the file has a header but no rows; add a row per post");
     }
     (parsed, report(rows, clean_rows, problems.0))
+}
+
+/// Holds a row's library files to each of its networks' media rules, as warnings: a draft may keep them until it
+/// is scheduled. Files still to be fetched are not known yet, so a row naming any is held to them after import.
+fn media_rules_of(draft: &PostDraft, refs: &[MediaRef], media: &MediaContext, line: u64, problems: &mut Problems) {
+    let mut files = Vec::with_capacity(refs.len());
+    for r in refs {
+        match r {
+            MediaRef::Asset(id) => files.push(VariantMedia { asset_id: *id, alt_text: String::new(), crop: None }),
+            MediaRef::Url(_) => return,
+        }
+    }
+    for variant in &draft.variants {
+        let variant = VariantDraft { media: files.clone(), ..variant.clone() };
+        for issue in super::posts::check_variant_media(&media.assets, &variant) {
+            problems.add(
+                line,
+                Some("media"),
+                IssueSeverity::Warning,
+                format!("{}: {} (to fix before it is scheduled)", variant.network.display_name(), issue.message),
+            );
+        }
+    }
 }
 
 /// One row: per cell, its column (when known), the column's name and its value.
@@ -848,6 +880,7 @@ mod tests {
         let beans = AssetId::new();
         let media = MediaContext {
             library: HashMap::from([("roasted beans.png".to_string(), beans)]),
+            assets: HashMap::new(),
             policy: FetchPolicy::default(),
         };
         let many = (0..21).map(|n| format!("https://cdn.example/{n}.png")).collect::<Vec<_>>().join(" ");

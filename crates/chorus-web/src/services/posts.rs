@@ -438,7 +438,7 @@ fn takes_alt_text(network: Network) -> bool {
 
 /// The network's media rules on the variant's files (`chorus_domain::media_rules`), named `media` for the set and
 /// `media[n]` for one file.
-fn check_variant_media(media: &HashMap<AssetId, Asset>, variant: &VariantDraft) -> Vec<TextProblem> {
+pub(crate) fn check_variant_media(media: &HashMap<AssetId, Asset>, variant: &VariantDraft) -> Vec<TextProblem> {
     let mut problems = Vec::new();
     let mut facts = Vec::with_capacity(variant.media.len());
     for (n, item) in variant.media.iter().enumerate() {
