@@ -15,6 +15,7 @@ pub mod page;
 pub mod permissions;
 pub mod person;
 pub mod post;
+pub mod schedule;
 pub mod strategy;
 pub mod validation;
 
