@@ -150,6 +150,14 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// Attempts before the job is buried, counting the first.
     const MAX_ATTEMPTS: u32 = 5;
 
+    /// Names the work this job does (`publish:<variant id>`, `poll-feeds`), so that [`enqueue`] adds no
+    /// second job while one with the same key is queued or running; `None`, the default, never deduplicates.
+    ///
+    /// A job that enqueues its own next run must not use a key: while it runs it holds the key itself.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
     /// Does the work. Implementations may simply write `async fn run(self, ctx: &JobContext) -> ...`.
     fn run(self, ctx: &JobContext) -> impl Future<Output = Result<(), JobError>> + Send;
 }
@@ -239,13 +247,26 @@ pub enum EnqueueError {
 
 /// Puts a typed job on the queue, due at `run_at` (pass the current time to run it as soon as possible).
 ///
+/// A job whose [`Job::unique_key`] a queued or running job already has is not added again: the id of the job
+/// holding the key comes back, so enqueueing the same work twice is harmless.
+///
 /// Takes any job store: `&SqliteStore`, `&dyn JobStore`, or the `&dyn Store` inside an `Arc<dyn Store>`.
 pub async fn enqueue<J: Job, S: JobStore + ?Sized>(
     store: &S,
     job: &J,
     run_at: DateTime<Utc>,
 ) -> Result<JobId, EnqueueError> {
+    enqueue_keyed(store, job, run_at, job.unique_key()).await
+}
+
+/// [`enqueue`] with a unique key chosen by the caller instead of the job's own.
+pub async fn enqueue_keyed<J: Job, S: JobStore + ?Sized>(
+    store: &S,
+    job: &J,
+    run_at: DateTime<Utc>,
+    unique_key: Option<String>,
+) -> Result<JobId, EnqueueError> {
     let payload = serde_json::to_value(job).map_err(|source| EnqueueError::Payload { kind: J::KIND, source })?;
-    let new = NewJob { kind: J::KIND.to_owned(), payload, run_at, max_attempts: J::MAX_ATTEMPTS };
+    let new = NewJob { kind: J::KIND.to_owned(), payload, run_at, max_attempts: J::MAX_ATTEMPTS, unique_key };
     Ok(store.enqueue_job(&new).await?)
 }

@@ -4,10 +4,13 @@ use chorus_store::JobStore;
 use chrono::{TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::job::{EnqueueError, Job, JobContext, JobError, enqueue};
+use crate::job::{EnqueueError, Job, JobContext, JobError, enqueue, enqueue_keyed};
 
 /// How often [`PurgeExpired`] runs.
 pub const PURGE_INTERVAL: TimeDelta = TimeDelta::hours(1);
+/// The unique key of the [`PurgeExpired`] that [`ensure_maintenance_scheduled`] enqueues, so that two
+/// processes starting at once schedule one chain, not two.
+pub const MAINTENANCE_KEY: &str = "maintenance:purge-expired";
 /// Failed sign-ins older than this no longer count towards a lockout, so they are deleted.
 pub const SIGN_IN_FAILURE_RETENTION: TimeDelta = TimeDelta::days(1);
 
@@ -37,18 +40,18 @@ impl Job for PurgeExpired {
 
 /// Makes sure the hourly [`PurgeExpired`] is scheduled; call once at start-up. Says whether it enqueued one.
 ///
-/// The job store cannot yet tell which kinds of job are pending, so this enqueues only when no job at all is
-/// waiting or running. That never adds a second copy while the hourly chain is alive, because its next run is
-/// always queued. A chain that was lost (buried after failing for hours) comes back at the first start-up
-/// with an otherwise empty queue.
+/// Enqueues only when no `purge_expired` job is waiting or running, whatever else is queued, so a chain that
+/// was lost (buried after failing for hours) comes back at the next start-up. The chain itself reschedules
+/// without a key (its running job would hold the key), so the count, not the key, tells whether it is alive;
+/// the key only keeps two processes that both found none from starting two chains.
 pub async fn ensure_maintenance_scheduled<S: JobStore + ?Sized>(store: &S) -> Result<bool, EnqueueError> {
     let now = Utc::now();
-    let counts = store.job_counts(now).await?;
+    let counts = store.count_jobs_of_kind(PurgeExpired::KIND, now).await?;
     if counts.ready + counts.scheduled + counts.running > 0 {
-        tracing::debug!(?counts, "jobs are queued; assuming the maintenance job is among them");
+        tracing::debug!(?counts, "the maintenance job is queued");
         return Ok(false);
     }
-    enqueue(store, &PurgeExpired {}, now).await?;
+    enqueue_keyed(store, &PurgeExpired {}, now, Some(MAINTENANCE_KEY.to_owned())).await?;
     tracing::info!("scheduled the hourly maintenance job");
     Ok(true)
 }

@@ -18,14 +18,17 @@ use crate::job::{JobContext, JobError, Registry};
 /// spin, and its retry time is distinct from "now" at any timestamp precision a database keeps.
 const MIN_RETRY_DELAY: Duration = Duration::from_secs(1);
 
+/// Heartbeats never come more often than this, however short the lease, so they cannot flood the database.
+const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(10);
+
 /// How a [`Worker`] behaves. The defaults suit production; tests shorten the durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerConfig {
     /// Jobs run at the same time.
     pub concurrency: usize,
-    /// How long a claimed job stays reserved for this worker. If the worker dies, the job becomes due again
-    /// once it runs out, so a handler must finish well within it: a job still running past its lease may be
-    /// claimed and run a second time by another worker.
+    /// How long a claimed job stays reserved for this worker without news from it. While the handler runs,
+    /// the worker extends the lease every third of it (a heartbeat), so a slow job keeps its lease; if the
+    /// worker dies, the heartbeats stop and the job becomes due again once the lease runs out.
     pub lease: Duration,
     /// How long an idle worker waits before looking for due jobs again (PostgreSQL wakes it sooner when a job
     /// is enqueued).
@@ -226,6 +229,7 @@ impl Worker {
                 // Checked first: a job that finished just as it was abandoned counts as finished.
                 biased;
                 joined = &mut task => joined.unwrap_or_else(|err| Err(JobError::Transient(describe_join_error(err)))),
+                never = self.keep_lease(&job) => match never {},
                 () = abandon.cancelled() => {
                     task.abort();
                     tracing::warn!("job still running at the end of the shutdown grace period; aborted it and returned it to the queue");
@@ -243,12 +247,6 @@ impl Worker {
     /// job is tried again, which handlers must tolerate anyway.
     async fn record(&self, job: &chorus_store::Job, outcome: Result<(), JobError>, elapsed: Duration) {
         let elapsed_ms = elapsed.as_millis();
-        if elapsed > self.config.lease {
-            tracing::warn!(
-                elapsed_ms,
-                "job ran longer than its lease; another worker may have run it at the same time"
-            );
-        }
         let error = match outcome {
             Ok(()) => {
                 match self.store.complete_job(job.id, &self.id).await {
@@ -278,6 +276,28 @@ impl Worker {
                 "job failed for good and was buried"
             ),
         }
+    }
+
+    /// Extends the job's lease every third of it while its handler runs; never returns. A lease another claim
+    /// has taken is not fought for: the loss is logged (the job may now run twice, which handlers tolerate) and
+    /// the heartbeats stop. A failed heartbeat is tried again at the next beat, while the lease still runs.
+    async fn keep_lease(&self, job: &chorus_store::Job) -> std::convert::Infallible {
+        let interval = (self.config.lease / 3).max(MIN_HEARTBEAT_INTERVAL);
+        loop {
+            tokio::time::sleep(interval).await;
+            let until = after(self.clock.now(), self.config.lease);
+            match self.store.extend_lease(job.id, &self.id, job.attempts, until).await {
+                Ok(true) => tracing::trace!(%until, "extended the job's lease"),
+                Ok(false) => {
+                    tracing::error!(
+                        "lost the job's lease: it ran out and the job was claimed again or buried, so it may run twice"
+                    );
+                    break;
+                }
+                Err(err) => tracing::warn!(error = %err, "could not extend the job's lease; trying again"),
+            }
+        }
+        std::future::pending().await
     }
 
     async fn release(&self, id: chorus_domain::JobId) {

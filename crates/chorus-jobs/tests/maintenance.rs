@@ -8,10 +8,12 @@ mod common;
 use std::sync::Arc;
 
 use chorus_domain::{ClientAccess, Email, OrganizationName, PersonName, Role};
-use chorus_jobs::{Clock, ManualClock, Registry, Worker, WorkerConfig, ensure_maintenance_scheduled};
+use chorus_jobs::{
+    Clock, Job as _, ManualClock, PurgeExpired, Registry, Worker, WorkerConfig, ensure_maintenance_scheduled,
+};
 use chorus_store::{NewPerson, Session};
 use chrono::{TimeDelta, Utc};
-use common::{counts, sqlite_store};
+use common::{counts, new_job, sqlite_store};
 
 #[tokio::test]
 async fn purge_expired_deletes_what_expired_and_runs_again_an_hour_later() {
@@ -64,4 +66,29 @@ async fn purge_expired_deletes_what_expired_and_runs_again_an_hour_later() {
     assert_eq!(worker.run_until_idle().await.unwrap(), 1);
     assert_eq!(store.job_counts(clock.now()).await.unwrap(), counts(0, 1, 0, 0));
     assert!(store.dead_jobs(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn other_queued_jobs_do_not_hide_a_missing_maintenance_job() {
+    let store = sqlite_store().await;
+    // A feed poll is queued and another job runs, as on any busy instance; the maintenance chain is gone.
+    store.enqueue_job(&new_job("poll_feeds", 1, Utc::now())).await.unwrap();
+    store.enqueue_job(&new_job("publish", 5, Utc::now())).await.unwrap();
+    store.claim_job("elsewhere", Utc::now(), Utc::now() + TimeDelta::minutes(5)).await.unwrap().unwrap();
+
+    assert!(ensure_maintenance_scheduled(store.as_ref()).await.unwrap(), "scheduled despite the other jobs");
+    assert!(!ensure_maintenance_scheduled(store.as_ref()).await.unwrap(), "and only once");
+    let purges = store.count_jobs_of_kind(PurgeExpired::KIND, Utc::now()).await.unwrap();
+    assert_eq!(purges, counts(1, 0, 0, 0));
+}
+
+#[tokio::test]
+async fn starting_twice_at_once_schedules_one_maintenance_job() {
+    let store = sqlite_store().await;
+    let (a, b) =
+        tokio::join!(ensure_maintenance_scheduled(store.as_ref()), ensure_maintenance_scheduled(store.as_ref()));
+    // Both may have found none and enqueued; the unique key makes it one job either way.
+    assert!(a.unwrap() || b.unwrap());
+    let purges = store.count_jobs_of_kind(PurgeExpired::KIND, Utc::now()).await.unwrap();
+    assert_eq!(purges, counts(1, 0, 0, 0));
 }

@@ -316,3 +316,46 @@ fn registering_a_kind_twice_is_refused() {
     registry.register::<Greet>();
     registry.register_fn("greet", |_ctx, _payload| async { Ok(()) });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_running_longer_than_its_lease_keeps_it_and_runs_once() {
+    let store = sqlite_store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let registry = || {
+        let runs = Arc::clone(&runs);
+        let mut registry = Registry::new();
+        registry.register_fn("slow_publish", move |_ctx, _payload| {
+            let runs = Arc::clone(&runs);
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                // Four leases long: without heartbeats the other worker would take the job after the first.
+                tokio::time::sleep(Duration::from_millis(2000)).await;
+                Ok(())
+            }
+        });
+        registry
+    };
+    // A real, short lease: heartbeats every 150 ms keep it 300 ms ahead of a claimer polling every 20 ms.
+    let config =
+        WorkerConfig { lease: Duration::from_millis(450), poll_interval: Duration::from_millis(20), ..quick_config() };
+    let (first, second) =
+        (Worker::new(Arc::clone(&store), registry(), config), Worker::new(Arc::clone(&store), registry(), config));
+    let (stop_first, first_task) = spawn_worker(&first);
+    let (stop_second, second_task) = spawn_worker(&second);
+    store.enqueue_job(&new_job("slow_publish", 3, Utc::now())).await.unwrap();
+
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while runs.load(Ordering::SeqCst) == 0 || store.job_counts(Utc::now()).await.unwrap() != JobCounts::default() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the job finished");
+    stop_first.cancel();
+    stop_second.cancel();
+    tokio::time::timeout(Duration::from_secs(5), first_task).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), second_task).await.unwrap().unwrap();
+
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the second worker never got the job");
+    assert!(store.dead_jobs(10).await.unwrap().is_empty(), "completed by the worker holding it");
+}

@@ -30,7 +30,13 @@ fn owner(email: &str) -> NewPerson {
 }
 
 fn job(kind: &str) -> NewJob {
-    NewJob { kind: kind.to_string(), payload: serde_json::json!({"n": 1}), run_at: Utc::now(), max_attempts: 3 }
+    NewJob {
+        kind: kind.to_string(),
+        payload: serde_json::json!({"n": 1}),
+        run_at: Utc::now(),
+        max_attempts: 3,
+        unique_key: None,
+    }
 }
 
 #[tokio::test]

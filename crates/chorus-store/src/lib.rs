@@ -190,12 +190,25 @@ pub trait AuthStore: Send + Sync + 'static {
 
 #[async_trait]
 pub trait JobStore: Send + Sync + 'static {
+    /// Puts a job on the queue and returns its id. A job with a `unique_key` that a live (queued or running)
+    /// job already has is not added: the live job's id comes back instead.
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<chorus_domain::JobId>;
 
     /// Takes the oldest due job no other worker holds, holding it until `lease_until`. A worker that dies
-    /// lets its lease run out and the job becomes due again.
+    /// lets its lease run out and the job becomes due again — unless that was its last allowed attempt: such a
+    /// job is buried instead, so a job that kills its worker cannot be retried forever.
     async fn claim_job(&self, worker: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>)
     -> StoreResult<Option<Job>>;
+
+    /// A heartbeat: the worker holding `attempt` of the job keeps it until `until`. `false` when it no longer
+    /// holds that attempt (the lease ran out and another claim took the job, or the job is dead or gone).
+    async fn extend_lease(
+        &self,
+        id: chorus_domain::JobId,
+        worker: &str,
+        attempt: u32,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// The job is done; it leaves the queue.
     async fn complete_job(&self, id: chorus_domain::JobId, worker: &str) -> StoreResult<()>;
@@ -214,6 +227,9 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Jobs waiting or running, and dead ones, for metrics and the admin view.
     async fn job_counts(&self, now: DateTime<Utc>) -> StoreResult<JobCounts>;
+
+    /// The same counts for one kind of job, e.g. to tell whether the maintenance job is queued.
+    async fn count_jobs_of_kind(&self, kind: &str, now: DateTime<Utc>) -> StoreResult<JobCounts>;
 
     async fn dead_jobs(&self, limit: u32) -> StoreResult<Vec<Job>>;
 

@@ -135,7 +135,14 @@ pub struct NewJob {
     pub payload: serde_json::Value,
     pub run_at: DateTime<Utc>,
     pub max_attempts: u32,
+    /// Names the work, e.g. `publish:<variant id>` or `poll-feeds`: while a job with this key is queued or
+    /// running, enqueueing another one returns that job instead. A finished or dead job frees the key.
+    pub unique_key: Option<String>,
 }
+
+/// Why a job is dead whose lease ran out during its last allowed attempt: its worker stopped (crashed, was
+/// killed) or lost touch with the database, and trying once more would exceed the job's attempts.
+pub const LAST_ATTEMPT_LOST: &str = "the worker stopped during its last attempt";
 
 /// A job as the queue holds it.
 #[derive(Debug, Clone, Serialize)]

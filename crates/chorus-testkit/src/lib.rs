@@ -9,6 +9,7 @@ pub mod bluesky;
 pub mod browser;
 pub mod forms;
 pub mod images;
+pub mod mastodon;
 pub mod postgres;
 pub mod s3;
 pub mod sqlite;

@@ -71,6 +71,11 @@ macro_rules! storage_suite {
             released_jobs_do_not_count_an_attempt,
             job_counts_tell_ready_scheduled_running_and_dead,
             waiting_for_jobs_ends_on_enqueue_or_timeout,
+            a_unique_key_admits_one_live_job,
+            concurrent_enqueues_with_one_key_make_one_job,
+            a_heartbeat_keeps_the_lease_and_a_stolen_lease_refuses_it,
+            a_lease_lost_on_the_last_attempt_buries_the_job,
+            jobs_are_counted_by_kind,
             pillars_can_be_created_listed_updated_and_deleted,
             pillar_names_are_unique_per_client_ignoring_case,
             goals_can_be_created_listed_updated_and_deleted,
@@ -137,6 +142,8 @@ pub fn assert_too_new<T: Debug>(result: StoreResult<T>) {
 
 mod asset_requests;
 pub use asset_requests::*;
+mod job_leases;
+pub use job_leases::*;
 
 type Db = Arc<dyn Store>;
 
@@ -962,6 +969,7 @@ fn job(kind: &str, run_at: DateTime<Utc>) -> NewJob {
         payload: serde_json::json!({ "kind": kind, "n": [1, 2] }),
         run_at,
         max_attempts: 3,
+        unique_key: None,
     }
 }
 

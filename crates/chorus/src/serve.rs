@@ -116,8 +116,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Puts a feed poll on the queue every minute until shutdown. A one-off job rather than a self-rescheduling
-/// chain: the queue cannot tell whether a chain is alive, and duplicates are harmless because the store hands
-/// each due feed to one poll only.
+/// chain, so a lost job costs one minute, not every later poll. `PollFeeds` has a unique key: while a poll
+/// is queued or running, the tick adds nothing, so polls never pile up behind a slow one or a busy worker.
 async fn enqueue_feed_polls(store: Arc<dyn chorus_store::Store>, shutdown: CancellationToken) {
     use chorus_jobs::Clock as _;
     use chorus_web::services::feeds::{POLL_INTERVAL, PollFeeds};

@@ -280,7 +280,14 @@ async fn the_background_poll_checks_due_feeds(backend: Backend) {
     registry.register::<chorus_web::services::feeds::PollFeeds>();
     let worker = chorus_jobs::Worker::new(app.store.clone(), registry, chorus_jobs::WorkerConfig::default())
         .with_extension(app.state.clone());
-    chorus_jobs::enqueue(&*app.store, &chorus_web::services::feeds::PollFeeds {}, chrono::Utc::now()).await.unwrap();
+    let poll = chorus_jobs::enqueue(&*app.store, &chorus_web::services::feeds::PollFeeds {}, chrono::Utc::now())
+        .await
+        .unwrap();
+    // The once-a-minute timer firing again before the poll ran adds nothing: polls never pile up.
+    let again = chorus_jobs::enqueue(&*app.store, &chorus_web::services::feeds::PollFeeds {}, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(again, poll);
     assert_eq!(worker.run_until_idle().await.unwrap(), 1);
     assert_eq!(posts_of(&app, &owner, client).await.len(), 3, "the due feed was checked, the paused one not");
     let (_, feed) = call(&app, &owner, Method::GET, &format!("/feeds/{}", rss["id"].as_str().unwrap()), None).await;

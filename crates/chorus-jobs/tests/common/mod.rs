@@ -20,7 +20,7 @@ pub async fn sqlite_store() -> Arc<dyn Store> {
 }
 
 pub fn new_job(kind: &str, max_attempts: u32, run_at: DateTime<Utc>) -> NewJob {
-    NewJob { kind: kind.to_owned(), payload: serde_json::json!({}), run_at, max_attempts }
+    NewJob { kind: kind.to_owned(), payload: serde_json::json!({}), run_at, max_attempts, unique_key: None }
 }
 
 /// Short waits, so tests of the running loop are quick.

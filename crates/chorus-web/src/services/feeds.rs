@@ -492,6 +492,12 @@ impl Job for PollFeeds {
     // The next run comes a minute later anyway.
     const MAX_ATTEMPTS: u32 = 1;
 
+    /// One poll at a time is queued: a poll that is slow or waiting for a worker does not collect a pile of
+    /// copies behind it, one per minute.
+    fn unique_key(&self) -> Option<String> {
+        Some("poll-feeds".to_owned())
+    }
+
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
         let state = ctx
             .extension::<AppState>()
