@@ -183,6 +183,12 @@ async fn a_client_sends_files_through_the_link(backend: Backend) {
     assert!(tab.contains(MESSAGE) && tab.contains("Sam from the kitchen"), "{tab}");
     assert!(tab.contains("<span class=\"files-received\">2</span> of 5"), "{tab}");
     assert!(tab.contains(">Open<"));
+    // The library marks what came through a request, on the grid and on the file's page.
+    let library = http.get(app.url(&format!("/clients/{}/media", client.id))).send().await.unwrap();
+    assert_eq!(library.text().await.unwrap().matches("sent by Sam from the kitchen").count(), 2);
+    let one = assets[0]["id"].as_str().unwrap();
+    let page = http.get(app.url(&format!("/clients/{}/media/{one}", client.id))).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("Sam from the kitchen, through an asset request"));
     assert!(tab.contains("menu 1.png") && tab.contains("menu 2.png") && tab.contains("Shot this morning"), "{tab}");
     let first = uploads[0]["asset_id"].as_str().unwrap();
     assert!(tab.contains(&format!("/clients/{}/media/{first}", client.id)), "each file links to the library");

@@ -60,6 +60,8 @@ pub fn duration_text(ms: u64) -> String {
 /// An asset as the grid and the asset page show it.
 pub struct AssetView {
     pub asset: Asset,
+    /// Who sent it through an asset request, when it came that way.
+    pub sent_by: Option<String>,
 }
 
 impl AssetView {
@@ -245,6 +247,8 @@ async fn library_page(
     let asset_query = filters.query()?;
     let request = PageRequest::new(Some(60), query.cursor.as_deref())?;
     let listed = service::assets_matching(state, &page.actor, client_id, &asset_query, &request).await?;
+    let ids: Vec<AssetId> = listed.items.iter().map(|a| a.id).collect();
+    let origins = services::asset_requests::origins(state, &page.actor, &ids).await?;
     let counts = service::folders(state, &page.actor, client_id).await?;
     let tags = service::tags(state, &page.actor, client_id).await?;
     let limit = state.config.max_upload_bytes;
@@ -261,7 +265,14 @@ async fn library_page(
         layout: Layout::signed_in(format!("{} · Media", client.name), Section::Clients, page).with_notice(notice),
         can_edit: page.actor.can(Action::EditContent(client_id)),
         client,
-        assets: listed.items.into_iter().map(|asset| AssetView { asset }).collect(),
+        assets: listed
+            .items
+            .into_iter()
+            .map(|asset| {
+                let sent_by = origins.iter().find(|o| o.asset_id == asset.id).map(|o| o.uploader_name.to_string());
+                AssetView { asset, sent_by }
+            })
+            .collect(),
         top_level: counts.iter().filter(|c| c.folder.is_empty()).map(|c| c.assets).sum(),
         all: counts.iter().map(|c| c.assets).sum(),
         folders: folder_lines(&counts),
@@ -701,12 +712,17 @@ async fn asset_page(
     } else {
         Vec::new()
     };
+    let sent_by = services::asset_requests::origins(state, &page.actor, &[asset.id])
+        .await?
+        .into_iter()
+        .next()
+        .map(|o| o.uploader_name.to_string());
     Ok(AssetPage {
         layout: Layout::signed_in(format!("{} · {}", asset.filename, client.name), Section::Clients, page)
             .with_notice(notice),
         can_edit: page.actor.can(Action::EditContent(client.id)),
         client,
-        view: AssetView { asset },
+        view: AssetView { asset, sent_by },
         form,
         renditions,
         max_alt: MAX_ALT_TEXT,
