@@ -101,3 +101,7 @@ id_type!(
     /// A secret link a client uses to send files into its media library without an account.
     AssetRequestId
 );
+id_type!(
+    /// A client's account on a social network, which posts are published to.
+    AccountId
+);

@@ -3,6 +3,7 @@
 //! Nothing here talks to a database or the network, so every rule can be tested in isolation and reused by
 //! the API, the pages, the CLI and the background jobs alike.
 
+pub mod account;
 pub mod asset_request;
 pub mod client;
 pub mod feed;
@@ -21,9 +22,11 @@ pub mod validation;
 
 pub use chorus_text::networks::Network;
 
+pub use account::{Account, AccountStatus, NewAccount};
 pub use asset_request::{AssetRequest, AssetRequestFields, AssetRequestStatus, AssetRequestUpload, UploaderName};
 pub use client::{BrandNotes, Client, ClientChanges, ClientName, NewClient, TimeZone};
 pub use feed::{Feed, FeedCheck, FeedFields, FeedItem, NewFeedItem};
+pub use ids::AccountId;
 pub use ids::FeedId;
 pub use ids::{
     ApiTokenId, AssetId, AssetRequestId, ClientId, GoalId, InvitationId, JobId, OrganizationId, PersonId, PillarId,

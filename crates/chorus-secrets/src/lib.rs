@@ -15,6 +15,7 @@
 mod error;
 mod key;
 mod load;
+pub mod sealed;
 
 use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -25,6 +26,7 @@ use zeroize::Zeroizing;
 pub use error::SecretError;
 pub use key::{InvalidKeyId, KEY_LEN, KeyId, KeyParseError, SecretKey};
 pub use load::{KEY_FILE_NAME, KeySource, OLD_SECRET_KEYS_VAR, SECRET_KEY_VAR};
+pub use sealed::{SealError, open, seal};
 
 /// The first part of every sealed value; a future format would get `v2` and both would be read.
 const FORMAT: &str = "v1";

@@ -5,6 +5,7 @@
 //! `posts`); `rows` turns rows back into domain values and `error` turns sqlx errors into [`StoreError`]s.
 //! Queries are built at run time (no `query!` macros), so building Chorus never needs a database.
 
+mod accounts;
 mod asset_requests;
 mod auth;
 mod clients;

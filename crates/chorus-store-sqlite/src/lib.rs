@@ -11,6 +11,7 @@
 //! - a change that takes several statements runs in `SqliteStore::write_tx`, which takes SQLite's write
 //!   lock up front.
 
+mod accounts;
 mod asset_requests;
 mod auth;
 mod clients;

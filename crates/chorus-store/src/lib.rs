@@ -10,6 +10,7 @@ mod object_blobs;
 mod records;
 
 use async_trait::async_trait;
+use chorus_domain::{Account, AccountId, AccountStatus, NewAccount};
 use chorus_domain::{
     ApiTokenId, Asset, AssetFields, AssetId, BrandVoice, Client, ClientChanges, ClientId, Goal, GoalFields, GoalId,
     InvitationId, NewClient, Organization, OrganizationId, OrganizationName, Page, PageRequest, Person, PersonId,
@@ -52,6 +53,7 @@ pub trait Store:
     + MediaStore
     + AssetRequestStore
     + FeedStore
+    + AccountStore
 {
 }
 impl<
@@ -64,7 +66,8 @@ impl<
         + PostStore
         + MediaStore
         + AssetRequestStore
-        + FeedStore,
+        + FeedStore
+        + AccountStore,
 > Store for T
 {
 }
@@ -517,4 +520,68 @@ pub trait FeedStore: Send + Sync + 'static {
 
     /// The feed's seen items, most recently seen first, at most `limit`.
     async fn feed_items(&self, org: OrganizationId, id: FeedId, limit: u32) -> StoreResult<Vec<FeedItem>>;
+}
+
+/// A client's connected network accounts and their sealed credentials. The store keeps the credentials as the
+/// opaque bytes it is given (sealed by `chorus_secrets::seal`) and never sees them in plain text. Every method
+/// but [`AccountStore::accounts_to_check`] takes the organization; an account, client or person of another
+/// organization is `NotFound`.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Connects an account for a client of the organization (else `NotFound("client")`), by a person of it (else
+    /// `NotFound("person")`), as [`NewAccount::check`] returned it. When the client already has this account (the
+    /// same network and remote id), whatever its status, this is a reconnect: the same row and id, its handle,
+    /// name, server and connector updated, the credentials replaced and the status `Connected` again. Either
+    /// way `checked_at` is cleared, so the next health run checks the new credentials.
+    async fn connect_account(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        account: &NewAccount,
+        sealed_credentials: &[u8],
+    ) -> StoreResult<Account>;
+
+    async fn account(&self, org: OrganizationId, id: AccountId) -> StoreResult<Account>;
+
+    /// The client's accounts in the order they were first connected, disconnected ones included.
+    async fn list_accounts(&self, org: OrganizationId, client: ClientId) -> StoreResult<Vec<Account>>;
+
+    /// The sealed credentials of the account; `NotFound("credentials")` once it is disconnected.
+    async fn account_credentials(&self, org: OrganizationId, id: AccountId) -> StoreResult<Vec<u8>>;
+
+    /// Records the outcome of a check or a publish: `Connected` (with an empty reason) or `NeedsReconnect` with
+    /// why. A disconnected account stays disconnected (a check racing a disconnect must not revive it), and
+    /// `Disconnected` is not set here, as it must wipe the credentials: both are `Conflict { field: "status" }`.
+    async fn set_account_status(
+        &self,
+        org: OrganizationId,
+        id: AccountId,
+        status: AccountStatus,
+        reason: &str,
+        checked_at: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+
+    /// Replaces the credentials after a token refresh (or a key rotation), leaving the status alone. A
+    /// disconnected account is `Conflict { field: "status" }`: a refresh racing a disconnect must not store
+    /// credentials again.
+    async fn replace_credentials(
+        &self,
+        org: OrganizationId,
+        id: AccountId,
+        sealed_credentials: &[u8],
+    ) -> StoreResult<()>;
+
+    /// Disconnects an account of the client: status `Disconnected` and the credentials wiped, the row kept so
+    /// the posts published to it keep their history. Disconnecting twice is harmless.
+    async fn disconnect_account(&self, org: OrganizationId, client: ClientId, id: AccountId) -> StoreResult<Account>;
+
+    /// For the daily health check, across organizations by design (one job checks every installation's
+    /// accounts): up to `limit` connected accounts never checked or last checked before `before`, never checked
+    /// first, then the longest unchecked. Recording the check with [`AccountStore::set_account_status`] moves an
+    /// account out of the list.
+    async fn accounts_to_check(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<(OrganizationId, AccountId)>>;
 }

@@ -368,3 +368,16 @@ fn short_random() -> String {
 fn last_line(text: &str) -> String {
     text.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("(empty)").to_string()
 }
+
+/// The `credentials` column of an account exactly as the database at `url` holds it, read past the store, so
+/// a test can tell what is at rest. `None` when the column is empty or there is no such account.
+pub async fn raw_account_credentials(url: &str, account: chorus_domain::AccountId) -> Option<Vec<u8>> {
+    let mut conn = PgConnection::connect(url).await.expect("cannot connect to the test database");
+    let raw: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = $1")
+        .bind(account.as_uuid())
+        .fetch_optional(&mut conn)
+        .await
+        .expect("cannot read an account's credentials");
+    let _ = conn.close().await;
+    raw.flatten()
+}

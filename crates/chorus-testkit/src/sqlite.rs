@@ -40,3 +40,18 @@ pub async fn add_future_migration(path: &Path) {
     .expect("cannot record a future migration");
     conn.close().await.expect("cannot close the SQLite database");
 }
+
+/// The `credentials` column of an account exactly as the database file holds it, read past the store, so a
+/// test can tell what is at rest. `None` when the column is empty or there is no such account.
+pub async fn raw_account_credentials(path: &Path, account: chorus_domain::AccountId) -> Option<Vec<u8>> {
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+        .await
+        .expect("cannot open the SQLite database");
+    let raw: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT credentials FROM accounts WHERE id = ?")
+        .bind(account.as_uuid())
+        .fetch_optional(&mut conn)
+        .await
+        .expect("cannot read an account's credentials");
+    conn.close().await.expect("cannot close the SQLite database");
+    raw.flatten()
+}

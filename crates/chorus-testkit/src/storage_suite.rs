@@ -111,6 +111,13 @@ macro_rules! storage_suite {
             feed_items_are_claimed_once_and_due_feeds_by_one_worker,
             failing_feeds_are_paused_after_five_failures_in_a_row,
             feeds_are_scoped_to_their_organization,
+            accounts_are_connected_listed_and_read_back,
+            connecting_an_account_again_replaces_its_credentials_and_keeps_one_row,
+            account_statuses_are_recorded_and_a_disconnected_account_stays_so,
+            accounts_to_check_are_connected_ones_checked_longest_ago_first,
+            disconnecting_wipes_the_credentials_and_keeps_the_row,
+            accounts_are_scoped_to_organization_and_client,
+            sealed_credentials_are_stored_as_given_and_open_only_for_their_account,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -140,6 +147,8 @@ pub fn assert_too_new<T: Debug>(result: StoreResult<T>) {
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
+mod accounts;
+pub use accounts::*;
 mod asset_requests;
 pub use asset_requests::*;
 mod job_leases;

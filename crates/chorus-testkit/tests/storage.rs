@@ -24,6 +24,20 @@ mod sqlite {
         let reopened = SqliteStore::open(store.path()).await.unwrap();
         assert_too_new(reopened.migrate().await);
     }
+
+    #[tokio::test]
+    async fn account_credentials_are_sealed_at_rest_and_wiped_on_disconnect() {
+        use chorus_testkit::sqlite::raw_account_credentials;
+        use chorus_testkit::storage_suite::{account_with_sealed_credentials, assert_sealed_at_rest};
+
+        let sqlite = fresh_sqlite_store().await;
+        let path = sqlite.path().to_path_buf();
+        let store: Arc<dyn Store> = Arc::new(sqlite);
+        let (account, sealed) = account_with_sealed_credentials(&store).await;
+        assert_sealed_at_rest(raw_account_credentials(&path, account.id).await, &sealed, &account);
+        store.disconnect_account(account.organization_id, account.client_id, account.id).await.unwrap();
+        assert_eq!(raw_account_credentials(&path, account.id).await, None, "wiped from the file");
+    }
 }
 
 mod postgres {
@@ -50,5 +64,18 @@ mod postgres {
         // Another process fares no better: the refusal comes from the database, not from this process.
         let reconnected = PgStore::connect(&url).await.unwrap();
         assert_too_new(reconnected.migrate().await);
+    }
+
+    #[tokio::test]
+    async fn account_credentials_are_sealed_at_rest_and_wiped_on_disconnect() {
+        use chorus_testkit::postgres::raw_account_credentials;
+        use chorus_testkit::storage_suite::{account_with_sealed_credentials, assert_sealed_at_rest};
+
+        let url = fresh_database().await;
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+        let (account, sealed) = account_with_sealed_credentials(&store).await;
+        assert_sealed_at_rest(raw_account_credentials(&url, account.id).await, &sealed, &account);
+        store.disconnect_account(account.organization_id, account.client_id, account.id).await.unwrap();
+        assert_eq!(raw_account_credentials(&url, account.id).await, None, "wiped from the database");
     }
 }
