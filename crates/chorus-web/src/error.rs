@@ -33,6 +33,9 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// A social network could not be reached or answered with an error of its own; nothing was changed.
+    #[error("{0}")]
+    Network(String),
     #[error("something went wrong on our side; it has been logged")]
     Internal(String),
 }
@@ -51,6 +54,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Network(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +83,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Unavailable => "unavailable",
+            AppError::Network(_) => "network-unavailable",
             AppError::Internal(_) => "internal",
         }
     }

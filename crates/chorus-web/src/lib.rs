@@ -40,6 +40,8 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// What feeds and media URLs may be fetched from; by default never a private or internal address.
     pub fetch_policy: chorus_fetch::FetchPolicy,
+    /// Where the Bluesky network's directory and AppView are: the public network, or a test network.
+    pub bluesky: chorus_networks::bluesky::Config,
 }
 
 impl Default for WebConfig {
@@ -55,6 +57,7 @@ impl Default for WebConfig {
             sign_in_window: Duration::from_secs(15 * 60),
             max_upload_bytes: 50 * 1024 * 1024,
             fetch_policy: chorus_fetch::FetchPolicy::default(),
+            bluesky: chorus_networks::bluesky::Config::public(),
         }
     }
 }
@@ -71,6 +74,24 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Fetches feeds and media URLs under `config.fetch_policy`.
     pub fetcher: chorus_fetch::Fetcher,
+    /// The network connectors, one per process because they keep the accounts' sessions.
+    pub networks: Arc<Networks>,
+}
+
+/// The connectors this process publishes and checks accounts with. A connector that cannot start (its TLS set-up
+/// failed) is missing, and what needs it says so rather than the server refusing to start.
+pub struct Networks {
+    pub bluesky: Result<Arc<chorus_networks::bluesky::Bluesky>, String>,
+}
+
+impl Networks {
+    pub fn new(config: &WebConfig) -> Self {
+        let bluesky = chorus_networks::bluesky::Bluesky::new(config.bluesky.clone()).map(Arc::new).map_err(|e| {
+            tracing::error!(error = %e, "the Bluesky connector cannot start; Bluesky accounts cannot be used");
+            e.to_string()
+        });
+        Self { bluesky }
+    }
 }
 
 impl AppState {
@@ -81,7 +102,16 @@ impl AppState {
         config: WebConfig,
     ) -> Self {
         let fetcher = chorus_fetch::Fetcher::new(config.fetch_policy.clone());
-        Self { store, secrets, blobs, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()), fetcher }
+        let networks = Arc::new(Networks::new(&config));
+        Self {
+            store,
+            secrets,
+            blobs,
+            config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::new()),
+            fetcher,
+            networks,
+        }
     }
 }
 

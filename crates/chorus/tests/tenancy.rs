@@ -28,6 +28,7 @@ struct ClientB {
     asset: chorus_domain::Asset,
     asset_request: chorus_domain::AssetRequest,
     feed: chorus_domain::Feed,
+    account: chorus_domain::Account,
 }
 
 impl ClientB {
@@ -43,6 +44,7 @@ impl ClientB {
             self.asset.id.to_string(),
             self.asset_request.id.to_string(),
             self.feed.id.to_string(),
+            self.account.id.to_string(),
         ]
         .into_iter()
         .chain(self.post.variants.iter().map(|v| v.id.to_string()))
@@ -61,6 +63,7 @@ impl ClientB {
             "asset_id" => self.asset.id.to_string(),
             "asset_request_id" => self.asset_request.id.to_string(),
             "feed_id" => self.feed.id.to_string(),
+            "account_id" => self.account.id.to_string(),
             other => panic!("the path parameter {{{other}}} is new: map it to an object of client B in this test"),
         }
     }
@@ -141,7 +144,16 @@ async fn client_b(app: &TestApp, org: &chorus_domain::Organization, owner: &Test
     let feed =
         serde_json::from_value(json!({"name": "Bravo blog", "url": "https://bravo.example/feed", "networks": ["x"]}));
     let feed = app.store.create_feed(org.id, client.id, &feed.unwrap(), owner.person.id).await.unwrap();
-    ClientB { client, user, invitation, token, pillar, goal, post, asset, asset_request, feed }
+    let account = chorus_domain::NewAccount {
+        network: chorus_domain::Network::Bluesky,
+        handle: "bravo.bsky.example".into(),
+        display_name: "Bravo".into(),
+        remote_id: "did:plc:bravobravobravobravobravo".into(),
+        server: "https://pds.bravo.example".into(),
+        connected_by: owner.person.id,
+    };
+    let account = app.store.connect_account(org.id, client.id, &account, b"sealed-bravo-secret").await.unwrap();
+    ClientB { client, user, invitation, token, pillar, goal, post, asset, asset_request, feed, account }
 }
 
 /// A body that would take over B's objects if any handler accepted it.
@@ -169,6 +181,8 @@ fn hostile_body(b: &ClientB) -> Value {
         "alt_text": "Taken over",
         "filename": "taken-over.png",
         "message": "Taken over",
+        "handle": "taken-over.bsky.example",
+        "app_password": "taken-over",
         "folder": "Taken over",
         "tags": ["taken over"],
         "focal_point": {"x": 0, "y": 0},

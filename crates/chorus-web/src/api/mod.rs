@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every route is declared through `utoipa_axum::routes!`, so the router and
 //! the OpenAPI document are built from the same list and cannot drift apart.
 
+mod accounts;
 mod asset_requests;
 mod clients;
 mod feeds;
@@ -39,6 +40,7 @@ use crate::AppState;
         (name = "posts", description = "Posts: one idea per client, with a variant per network, its history and its checks"),
         (name = "feeds", description = "RSS and Atom feeds whose new articles become draft posts"),
         (name = "media", description = "A client's media library: the images and videos its posts carry"),
+        (name = "accounts", description = "A client's accounts on the networks, which posts are published to"),
         (name = "people", description = "The team, client users and invitations"),
         (name = "tokens", description = "Personal API tokens"),
     )
@@ -87,6 +89,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(posts::check))
         .routes(routes!(import::import))
         .routes(routes!(import::export))
+        .routes(routes!(accounts::list))
+        .routes(routes!(accounts::connect_bluesky))
+        .routes(routes!(accounts::get))
+        .routes(routes!(accounts::check))
+        .routes(routes!(accounts::disconnect))
         .routes(routes!(feeds::list, feeds::create))
         .routes(routes!(feeds::get, feeds::update, feeds::delete))
         .routes(routes!(feeds::check))

@@ -2,6 +2,7 @@
 //! every form post passes the CSRF check in `auth::csrf` before it reaches a handler here.
 
 mod account;
+mod accounts;
 mod asset_requests;
 mod clients;
 mod feeds;
@@ -38,6 +39,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clients/{client_id}/archive", post(clients::archive))
         .route("/clients/{client_id}/restore", post(clients::restore))
         .route("/clients/{client_id}/strategy", get(strategy::show))
+        .route("/clients/{client_id}/accounts", get(accounts::list))
+        .route("/clients/{client_id}/accounts/bluesky", post(accounts::connect_bluesky))
+        .route("/accounts/{account_id}/check", post(accounts::check))
+        .route("/accounts/{account_id}/disconnect", post(accounts::disconnect))
         .route("/clients/{client_id}/media", get(media::library))
         .route("/clients/{client_id}/media/bulk", post(media::bulk))
         .route("/clients/{client_id}/media/rename-folder", post(media::rename_folder))
@@ -329,6 +334,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "post-copied" => "This is a new copy; the original is unchanged.",
         "post-deleted" => "Post deleted.",
         "idea-added" => "Idea added.",
+        "account-connected" => "Account connected.",
+        "account-checked" => "Account checked.",
+        "account-disconnected" => "Account disconnected; its credentials are deleted.",
         "idea-moved" => "Idea moved.",
         "idea-drafted" => "The idea is a draft now: choose its networks and write it.",
         "invitation-revoked" => "Invitation withdrawn; its link no longer works.",

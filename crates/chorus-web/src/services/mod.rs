@@ -1,6 +1,7 @@
 //! What Chorus does, once, for the API, the pages and the CLI alike: each operation checks the actor's
 //! permission, validates what the domain cannot check alone, and calls the store.
 
+pub mod accounts;
 pub mod asset_requests;
 pub mod feeds;
 pub mod import;

@@ -1,0 +1,180 @@
+//! Connecting a client's Bluesky account, against the reference Bluesky network: Chorus signs in before it
+//! stores anything, keeps the credentials sealed, notices a revoked app password when it checks, and forgets the
+//! credentials on disconnect.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should stop loudly
+
+use chorus_domain::{ClientAccess, Role};
+use chorus_networks::bluesky::Config;
+use chorus_testkit::app::{Backend, TestApp, TestPerson, only, spawn_app_with};
+use chorus_testkit::bluesky::{Account, DevNetwork, unique_handle};
+use chorus_web::WebConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn app_on(backend: Backend, network: &DevNetwork) -> TestApp {
+    let bluesky = Config {
+        plc_url: network.plc_url.clone(),
+        // The dev PDS resolves its own accounts' handles (the `.test` domain has no DNS).
+        handle_resolver_url: network.pds_url.clone(),
+        web_url: "https://bsky.example".into(),
+    };
+    spawn_app_with(backend, WebConfig { bluesky, ..WebConfig::default() }).await
+}
+
+async fn app_password(network: &DevNetwork, account: &Account, name: &str) -> String {
+    let created: Value = reqwest::Client::new()
+        .post(network.pds_xrpc("com.atproto.server.createAppPassword"))
+        .bearer_auth(&account.access_jwt)
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["password"].as_str().unwrap().to_string()
+}
+
+async fn call(app: &TestApp, who: &TestPerson, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = app.api(method, path, &who.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+}
+
+fn fields(problem: &Value) -> Vec<&str> {
+    problem["errors"].as_array().map(|e| e.iter().filter_map(|f| f["field"].as_str()).collect()).unwrap_or_default()
+}
+
+async fn a_bluesky_account_is_connected_checked_and_disconnected(backend: Backend) {
+    let network = DevNetwork::shared().await;
+    let bluesky = network.create_account(&unique_handle("roastery"), "the main password, never given to Chorus").await;
+    let first = app_password(network, &bluesky, "Chorus").await;
+    let app = app_on(backend, network).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Roastery").await;
+    let editor = app.person(&org, "eddie@northwind.example", Role::Editor, only(&[client.id])).await;
+    let connect = format!("/clients/{}/accounts/bluesky", client.id);
+
+    // Nothing is stored until the sign-in works, and the fields at fault are named.
+    let (status, problem) =
+        call(&app, &owner, Method::POST, &connect, Some(json!({"handle": " ", "app_password": ""}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["handle", "app_password"]);
+    let wrong = json!({"handle": bluesky.handle, "app_password": "aaaa-bbbb-cccc-dddd"});
+    let (status, problem) = call(&app, &owner, Method::POST, &connect, Some(wrong)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["app_password"]);
+    let (status, _) =
+        call(&app, &editor, Method::POST, &connect, Some(json!({"handle": bluesky.handle, "app_password": first})))
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an editor writes posts but does not connect accounts");
+    let list = format!("/clients/{}/accounts", client.id);
+    assert_eq!(call(&app, &owner, Method::GET, &list, None).await.1, json!([]));
+
+    let good = json!({"handle": format!("@{}", bluesky.handle), "app_password": first});
+    let (status, account) = call(&app, &owner, Method::POST, &connect, Some(good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    assert_eq!(account["network"], "bluesky");
+    assert_eq!(account["handle"], bluesky.handle.as_str());
+    assert_eq!(account["remote_id"], bluesky.did.as_str(), "the DID survives a change of handle");
+    assert_eq!(account["status"], "connected");
+    assert_eq!(account["server"], network.pds_url.trim_end_matches('/'));
+    assert!(!account.to_string().contains(&first), "the app password is never sent back");
+    let id = account["id"].as_str().unwrap().to_string();
+
+    // Connecting again (a new app password) updates the same account.
+    let second = app_password(network, &bluesky, "Chorus again").await;
+    let (status, again) =
+        call(&app, &owner, Method::POST, &connect, Some(json!({"handle": bluesky.handle, "app_password": second})))
+            .await;
+    assert_eq!((status, again["id"].as_str()), (StatusCode::CREATED, Some(id.as_str())));
+    let (_, listed) = call(&app, &editor, Method::GET, &list, None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "everyone who sees the client sees its accounts");
+
+    let (status, checked) = call(&app, &owner, Method::POST, &format!("/accounts/{id}/check"), None).await;
+    assert_eq!((status, checked["status"].as_str()), (StatusCode::OK, Some("connected")), "{checked}");
+    assert!(checked["checked_at"].is_string());
+
+    // Revoking the app password in Bluesky is noticed at the next check, with the reason kept.
+    let revoked = reqwest::Client::new()
+        .post(network.pds_xrpc("com.atproto.server.revokeAppPassword"))
+        .bearer_auth(&bluesky.access_jwt)
+        .json(&json!({ "name": "Chorus again" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    let (status, checked) = call(&app, &owner, Method::POST, &format!("/accounts/{id}/check"), None).await;
+    assert_eq!((status, checked["status"].as_str()), (StatusCode::OK, Some("needs_reconnect")), "{checked}");
+    assert!(!checked["status_reason"].as_str().unwrap().is_empty());
+
+    let (status, gone) = call(&app, &owner, Method::POST, &format!("/accounts/{id}/disconnect"), None).await;
+    assert_eq!((status, gone["status"].as_str()), (StatusCode::OK, Some("disconnected")));
+    let (status, _) = call(&app, &owner, Method::POST, &format!("/accounts/{id}/check"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a disconnected account has nothing to check");
+
+    // Another organization sees nothing of it.
+    let (_, stranger) = app.organization("Elsewhere").await;
+    let (status, _) = call(&app, &stranger, Method::GET, &format!("/accounts/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_bluesky_account_is_connected_checked_and_disconnected_on_sqlite() {
+    a_bluesky_account_is_connected_checked_and_disconnected(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_bluesky_account_is_connected_checked_and_disconnected_on_postgres() {
+    a_bluesky_account_is_connected_checked_and_disconnected(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_accounts_tab_connects_and_names_the_field_at_fault() {
+    let network = DevNetwork::shared().await;
+    let bluesky = network.create_account(&unique_handle("bakery"), "the main password, never given to Chorus").await;
+    let password = app_password(network, &bluesky, "Chorus").await;
+    let app = app_on(Backend::Sqlite, network).await;
+    let (org, _) = app.organization("Northwind").await;
+    let client = app.client(&org, "Bakery").await;
+    app.person_with_password(&org, "max@northwind.example", Role::Manager, ClientAccess::All).await;
+    let http = app.signed_in("max@northwind.example").await;
+    let tab = format!("/clients/{}/accounts", client.id);
+    let csrf = app.csrf_token(&http, &tab).await;
+
+    let refused = http
+        .post(app.url(&format!("{tab}/bluesky")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("handle", bluesky.handle.as_str()),
+            ("app_password", "zzzz-zzzz-zzzz-zzzz"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Bluesky refused this sign-in") && html.contains(&bluesky.handle), "the handle is kept");
+    assert!(!html.contains("zzzz-zzzz-zzzz-zzzz"), "the password is never sent back");
+
+    let connected = http
+        .post(app.url(&format!("{tab}/bluesky")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("handle", bluesky.handle.as_str()),
+            ("app_password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app.page(&http, &tab).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&bluesky.handle) && html.contains("connected") && html.contains("Check now"));
+}
