@@ -6,15 +6,16 @@
 //! [`PublishKey`], stable for the variant it comes from, and each connector uses it:
 //! - where the network has its own idempotency, the key is handed to it, so a repeated [`Connector::publish`]
 //!   finds the post already there and answers it instead of writing a second one (Bluesky: record keys derived
-//!   from the key, written with "create only if absent");
+//!   from the key, written with "create only if absent"; Mastodon: an `Idempotency-Key` header per part);
 //! - where it has none, [`Connector::find`] reads the account's recent posts back, and the job calls it before
 //!   retrying an attempt whose outcome is unknown ([`PublishError::Unknown`]).
 //!
 //! What the job does after a failure is decided by the kind of [`PublishError`], never by its text.
 //!
-//! One folder per network: [`bluesky`].
+//! One folder per network: [`bluesky`], [`mastodon`].
 
 pub mod bluesky;
+pub mod mastodon;
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 use chorus_domain::VariantId;
 pub use chorus_domain::post::ReplyControl;
 use chorus_domain::post::Variant;
+pub use chorus_domain::post::Visibility;
 pub use chorus_text::networks::Network;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +44,12 @@ pub struct Outgoing {
     pub languages: Vec<String>,
     /// Who may reply.
     pub reply_control: ReplyControl,
+    /// Who may see it, where the network lets the author choose (Mastodon: public, unlisted, followers only or
+    /// only the people mentioned).
+    pub visibility: Visibility,
+    /// A warning shown in place of the text until the reader opens it (Mastodon's content warning); empty means
+    /// none.
+    pub content_warning: String,
 }
 
 impl Outgoing {
@@ -56,6 +64,8 @@ impl Outgoing {
             thread: variant.thread.clone(),
             languages: variant.options.languages.clone(),
             reply_control: variant.options.reply_control,
+            visibility: variant.options.visibility,
+            content_warning: variant.options.content_warning.clone(),
         }
     }
 
@@ -203,12 +213,14 @@ impl PublishError {
 #[non_exhaustive]
 pub enum Credentials {
     Bluesky(bluesky::Credentials),
+    Mastodon(mastodon::Credentials),
 }
 
 impl Credentials {
     pub fn network(&self) -> Network {
         match self {
             Self::Bluesky(_) => Network::Bluesky,
+            Self::Mastodon(_) => Network::Mastodon,
         }
     }
 }
@@ -218,6 +230,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Bluesky(credentials) => f.debug_tuple("Bluesky").field(credentials).finish(),
+            Self::Mastodon(credentials) => f.debug_tuple("Mastodon").field(credentials).finish(),
         }
     }
 }
@@ -272,6 +285,8 @@ mod tests {
             options: chorus_domain::post::VariantOptions {
                 languages: vec!["en".into()],
                 reply_control: ReplyControl::Following,
+                visibility: Visibility::Unlisted,
+                content_warning: "spoilers".into(),
                 ..Default::default()
             },
         };
@@ -279,6 +294,7 @@ mod tests {
         assert_eq!(outgoing.parts().collect::<Vec<_>>(), ["Hello", "two", "three"]);
         assert_eq!(outgoing.link.map(|l| l.url).as_deref(), Some("https://example.com/a"));
         assert_eq!((outgoing.languages, outgoing.reply_control), (vec!["en".to_string()], ReplyControl::Following));
+        assert_eq!((outgoing.visibility, outgoing.content_warning.as_str()), (Visibility::Unlisted, "spoilers"));
         assert_eq!(PublishKey::from(variant.id).0, variant.id.as_uuid());
     }
 }

@@ -74,15 +74,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let mut registry = Registry::new();
         registry.register_maintenance_jobs();
         registry.register::<chorus_web::services::feeds::PollFeeds>();
+        registry.register::<chorus_web::services::accounts::CheckAccounts>();
         let config = WorkerConfig {
             concurrency: settings.worker_concurrency,
             grace_period: settings.shutdown_grace,
             ..WorkerConfig::default()
         };
-        // Feed checks need the web layer's state (fetcher, media library); see `PollFeeds`.
+        // Feed and account checks need the web layer's state (fetcher, media library, connectors).
         let worker = Worker::new(store.clone(), registry, config).with_extension(state.clone());
         let token = shutdown.clone();
-        tokio::spawn(enqueue_feed_polls(store.clone(), shutdown.clone()));
+        tokio::spawn(enqueue_periodic_checks(store.clone(), shutdown.clone()));
         Some(tokio::spawn(async move { worker.run(token).await }))
     } else {
         None
@@ -115,11 +116,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Puts a feed poll on the queue every minute until shutdown. A one-off job rather than a self-rescheduling
-/// chain, so a lost job costs one minute, not every later poll. `PollFeeds` has a unique key: while a poll
-/// is queued or running, the tick adds nothing, so polls never pile up behind a slow one or a busy worker.
-async fn enqueue_feed_polls(store: Arc<dyn chorus_store::Store>, shutdown: CancellationToken) {
+/// Puts a feed poll and an account check on the queue every minute until shutdown. One-off jobs rather than
+/// self-rescheduling chains, so a lost job costs one minute, not every later run. Both have a unique key:
+/// while one is queued or running, the tick adds nothing, so runs never pile up behind a slow one.
+async fn enqueue_periodic_checks(store: Arc<dyn chorus_store::Store>, shutdown: CancellationToken) {
     use chorus_jobs::Clock as _;
+    use chorus_web::services::accounts::CheckAccounts;
     use chorus_web::services::feeds::{POLL_INTERVAL, PollFeeds};
     let mut ticks = tokio::time::interval(POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -130,6 +132,9 @@ async fn enqueue_feed_polls(store: Arc<dyn chorus_store::Store>, shutdown: Cance
         }
         if let Err(e) = chorus_jobs::enqueue(&*store, &PollFeeds {}, chorus_jobs::SystemClock.now()).await {
             tracing::warn!(error = %e, "could not enqueue the feed poll; trying again in a minute");
+        }
+        if let Err(e) = chorus_jobs::enqueue(&*store, &CheckAccounts {}, chorus_jobs::SystemClock.now()).await {
+            tracing::warn!(error = %e, "could not enqueue the account check; trying again in a minute");
         }
     }
 }

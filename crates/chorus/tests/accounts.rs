@@ -178,3 +178,52 @@ async fn the_accounts_tab_connects_and_names_the_field_at_fault() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&bluesky.handle) && html.contains("connected") && html.contains("Check now"));
 }
+
+/// The daily check finds a revoked app password on its own, long before a post is due on the account.
+#[tokio::test]
+async fn the_daily_check_flags_an_account_whose_app_password_was_revoked() {
+    let network = DevNetwork::shared().await;
+    let kept = network.create_account(&unique_handle("kept"), "the main password, never given to Chorus").await;
+    let revoked = network.create_account(&unique_handle("revoked"), "the main password, never given to Chorus").await;
+    let app = app_on(Backend::Sqlite, network).await;
+    let (org, owner) = app.organization("Northwind").await;
+    let client = app.client(&org, "Roastery").await;
+    let connect = format!("/clients/{}/accounts/bluesky", client.id);
+    let mut ids = Vec::new();
+    for account in [&kept, &revoked] {
+        let password = app_password(network, account, "Chorus").await;
+        let body = json!({"handle": account.handle, "app_password": password});
+        let (status, connected) = call(&app, &owner, Method::POST, &connect, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{connected}");
+        ids.push(connected["id"].as_str().unwrap().to_string());
+    }
+    let gone = reqwest::Client::new()
+        .post(network.pds_xrpc("com.atproto.server.revokeAppPassword"))
+        .bearer_auth(&revoked.access_jwt)
+        .json(&json!({ "name": "Chorus" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.status().is_success());
+
+    let mut registry = chorus_jobs::Registry::new();
+    registry.register::<chorus_web::services::accounts::CheckAccounts>();
+    let worker = chorus_jobs::Worker::new(app.store.clone(), registry, chorus_jobs::WorkerConfig::default())
+        .with_extension(app.state.clone());
+    let job = chorus_web::services::accounts::CheckAccounts {};
+    let first = chorus_jobs::enqueue(&*app.store, &job, chrono::Utc::now()).await.unwrap();
+    assert_eq!(chorus_jobs::enqueue(&*app.store, &job, chrono::Utc::now()).await.unwrap(), first, "one run at a time");
+    assert_eq!(worker.run_until_idle().await.unwrap(), 1);
+
+    let (_, kept_now) = call(&app, &owner, Method::GET, &format!("/accounts/{}", ids[0]), None).await;
+    assert_eq!(kept_now["status"], "connected", "{kept_now}");
+    assert!(kept_now["checked_at"].is_string());
+    let (_, revoked_now) = call(&app, &owner, Method::GET, &format!("/accounts/{}", ids[1]), None).await;
+    assert_eq!(revoked_now["status"], "needs_reconnect", "{revoked_now}");
+
+    // Checked within the day: the next run leaves them alone.
+    chorus_jobs::enqueue(&*app.store, &job, chrono::Utc::now()).await.unwrap();
+    worker.run_until_idle().await.unwrap();
+    let (_, again) = call(&app, &owner, Method::GET, &format!("/accounts/{}", ids[0]), None).await;
+    assert_eq!(again["checked_at"], kept_now["checked_at"]);
+}

@@ -8,9 +8,10 @@
 use chorus_domain::{
     Account, AccountId, AccountStatus, Action, Actor, ClientId, Denied, Network, NewAccount, authorize,
 };
+use chorus_jobs::{Job, JobContext, JobError};
 use chorus_networks::{Connector, Credentials, Health, PublishError, bluesky};
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::client;
 use crate::{AppError, AppResult, AppState};
@@ -123,7 +124,14 @@ pub async fn check(state: &AppState, actor: &Actor, id: AccountId) -> AppResult<
             message: "this account is disconnected; connect it again to use it".into(),
         });
     }
-    let sealed = state.store.account_credentials(actor.organization, id).await?;
+    check_account(state, &account, Utc::now()).await
+}
+
+/// Asks the account's network whether its credentials still work and records the answer. The network being
+/// down says nothing about the credentials: then nothing is recorded and the error says why.
+async fn check_account(state: &AppState, account: &Account, now: DateTime<Utc>) -> AppResult<Account> {
+    let org = account.organization_id;
+    let sealed = state.store.account_credentials(org, account.id).await?;
     let credentials: Credentials = chorus_secrets::open(&state.secrets, &sealed, &account.credentials_context())
         .map_err(|e| AppError::Internal(format!("cannot open the account's credentials: {e}")))?;
     let health = match account.network {
@@ -137,12 +145,63 @@ pub async fn check(state: &AppState, actor: &Actor, id: AccountId) -> AppResult<
     };
     let (status, reason) = match health {
         Ok(Health::Healthy { .. }) => (AccountStatus::Connected, String::new()),
-        Ok(Health::NeedsReauthorization { reason }) => (AccountStatus::NeedsReconnect, reason),
-        // The network being down says nothing about the credentials: the account keeps its status.
-        Err(PublishError::Reauthorize { reason }) => (AccountStatus::NeedsReconnect, reason),
+        Ok(Health::NeedsReauthorization { reason }) | Err(PublishError::Reauthorize { reason }) => {
+            (AccountStatus::NeedsReconnect, reason)
+        }
         Err(e) => return Err(network_refused(account.network, "account", e)),
     };
-    Ok(state.store.set_account_status(actor.organization, id, status, &reason, Utc::now()).await?)
+    if status == AccountStatus::NeedsReconnect && account.status == AccountStatus::Connected {
+        tracing::warn!(account = %account.id, network = %account.network, %reason, "an account must be connected again");
+    }
+    Ok(state.store.set_account_status(org, account.id, status, &reason, now).await?)
+}
+
+/// How often each connected account is checked, at the least.
+pub const CHECK_EVERY: chrono::Duration = chrono::Duration::hours(24);
+/// Accounts one run of [`CheckAccounts`] checks; the rest wait for the next run.
+const ACCOUNTS_PER_RUN: u32 = 20;
+
+/// The daily health check: every connected account whose last check is older than [`CHECK_EVERY`] is checked,
+/// so one whose token was revoked is flagged long before a post is due on it. Enqueued every minute like the
+/// feed poll; its unique key keeps one run at a time.
+///
+/// Needs the web layer's [`AppState`] as a worker extension (`Worker::with_extension(state)`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CheckAccounts {}
+
+impl Job for CheckAccounts {
+    const KIND: &'static str = "check_accounts";
+    // The next run comes a minute later anyway.
+    const MAX_ATTEMPTS: u32 = 1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some("check-accounts".to_owned())
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        let state = ctx
+            .extension::<AppState>()
+            .ok_or_else(|| JobError::permanent("the worker was built without the web state account checks need"))?;
+        let now = ctx.now();
+        let due = match ctx.store().accounts_to_check(now - CHECK_EVERY, ACCOUNTS_PER_RUN).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look for accounts to check; trying again at the next run");
+                return Ok(());
+            }
+        };
+        for (org, id) in due {
+            let checked = match ctx.store().account(org, id).await {
+                Ok(account) => check_account(state, &account, now).await,
+                Err(e) => Err(e.into()),
+            };
+            match checked {
+                Ok(account) => tracing::info!(account = %id, status = account.status.as_str(), "account checked"),
+                Err(e) => tracing::warn!(account = %id, error = %e, "could not check an account"),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Disconnects the account: its credentials are wiped, its row stays for the history of its posts.
