@@ -236,3 +236,55 @@ impl PgStore {
         })
     }
 }
+
+impl PgStore {
+    /// Enqueues `job` on `conn`, inside the caller's transaction: the job exists exactly when the change that
+    /// needs it commits, and so does its wake-up (PostgreSQL delivers NOTIFY at commit). A queued job (alive,
+    /// held by no worker) with the same unique key is replaced, so its time moves; one a worker holds keeps the
+    /// key, and this is `Conflict { field: "job" }`.
+    pub(crate) async fn replace_job_in(&self, conn: &mut sqlx::PgConnection, job: &NewJob) -> StoreResult<JobId> {
+        if let Some(key) = job.unique_key.as_deref() {
+            sqlx::query("DELETE FROM jobs WHERE unique_key = $1 AND dead_at IS NULL AND locked_until IS NULL")
+                .bind(key)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        }
+        let id = JobId::new();
+        let inserted = sqlx::query(&format!(
+            "WITH inserted AS ( \
+                 INSERT INTO jobs (id, kind, payload, attempts, max_attempts, run_at, created_at, unique_key) \
+                 VALUES ($1, $2, $3, 0, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id) \
+             SELECT id, pg_notify('{CHANNEL}', id::text) FROM inserted"
+        ))
+        .bind(id.as_uuid())
+        .bind(&job.kind)
+        .bind(&job.payload)
+        .bind(i32::try_from(job.max_attempts).unwrap_or(i32::MAX))
+        .bind(job.run_at)
+        .bind(now())
+        .bind(job.unique_key.as_deref())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        match inserted {
+            Some(_) => Ok(id),
+            None => Err(StoreError::Conflict {
+                field: "job",
+                message: "it is being worked on right now; try again in a moment".into(),
+            }),
+        }
+    }
+
+    /// Deletes the queued jobs (alive, held by no worker) with these unique keys on `conn`, inside the
+    /// caller's transaction.
+    pub(crate) async fn cancel_jobs_in(&self, conn: &mut sqlx::PgConnection, keys: &[String]) -> StoreResult<u64> {
+        let result =
+            sqlx::query("DELETE FROM jobs WHERE unique_key = ANY($1) AND dead_at IS NULL AND locked_until IS NULL")
+                .bind(keys)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        Ok(result.rows_affected())
+    }
+}

@@ -13,10 +13,12 @@ mod error;
 mod feeds;
 mod jobs;
 mod listener;
+mod mastodon_apps;
 mod media;
 mod organizations;
 mod people;
 mod posts;
+mod publications;
 mod rows;
 mod strategy;
 

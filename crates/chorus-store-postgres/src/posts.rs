@@ -244,13 +244,9 @@ impl PostStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        sqlx::query("DELETE FROM variants WHERE organization_id = $1 AND post_id = $2")
-            .bind(org.as_uuid())
-            .bind(id.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        insert_variants(&mut tx, std::slice::from_ref(&post)).await?;
+        let dropped = replace_variants(&mut tx, &post, &keep).await?;
+        let keys: Vec<String> = dropped.iter().map(|id| chorus_store::publish_job_key(*id)).collect();
+        self.cancel_jobs_in(&mut tx, &keys).await?;
         insert_revisions(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(post)
@@ -531,11 +527,73 @@ async fn insert_posts(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()
     insert_revisions(conn, posts).await
 }
 
-/// Inserts the variants of these posts, each post's in its order.
+/// Writes a saved post's variants. A network the post keeps keeps its variant row, rewritten in place, so what
+/// hangs on it — its publication, its place in the queue — survives an edit; a network dropped goes, with its
+/// publication. Media are written anew. Gives the variants dropped, whose queued publish jobs the caller cancels.
+async fn replace_variants(
+    conn: &mut PgConnection,
+    post: &Post,
+    before: &HashMap<Network, VariantId>,
+) -> StoreResult<Vec<VariantId>> {
+    let kept: Vec<VariantId> =
+        post.variants.iter().filter(|v| before.get(&v.network) == Some(&v.id)).map(|v| v.id).collect();
+    let dropped: Vec<VariantId> = before.values().filter(|id| !kept.contains(id)).copied().collect();
+    let dropped_ids: Vec<Uuid> = dropped.iter().map(|id| id.as_uuid()).collect();
+    sqlx::query("DELETE FROM variants WHERE organization_id = $1 AND id = ANY($2)")
+        .bind(post.organization_id.as_uuid())
+        .bind(&dropped_ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    sqlx::query("DELETE FROM variant_media WHERE organization_id = $1 AND post_id = $2")
+        .bind(post.organization_id.as_uuid())
+        .bind(post.id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    for (position, v) in post.variants.iter().enumerate() {
+        if !kept.contains(&v.id) {
+            continue;
+        }
+        let thread = serde_json::to_value(&v.thread).map_err(encoding("thread"))?;
+        let options = serde_json::to_value(&v.options).map_err(encoding("variant options"))?;
+        sqlx::query(
+            "UPDATE variants SET position = $3, text = $4, link = $5, first_comment = $6, thread = $7, options = $8 \
+             WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(post.organization_id.as_uuid())
+        .bind(v.id.as_uuid())
+        .bind(int(position)?)
+        .bind(v.text.as_str())
+        .bind(v.link.as_str())
+        .bind(v.first_comment.as_str())
+        .bind(thread)
+        .bind(options)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    let added =
+        Post { variants: post.variants.iter().filter(|v| !kept.contains(&v.id)).cloned().collect(), ..post.clone() };
+    insert_variant_rows(conn, std::slice::from_ref(&added), &post.variants).await?;
+    insert_media(conn, std::slice::from_ref(post)).await?;
+    Ok(dropped)
+}
+
+/// Inserts the variants of these posts, each post's in its order, with their media.
 async fn insert_variants(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()> {
+    for post in posts {
+        insert_variant_rows(conn, std::slice::from_ref(post), &post.variants).await?;
+    }
+    insert_media(conn, posts).await
+}
+
+/// Inserts the variant rows of these posts; a variant's position is its place in `order`.
+async fn insert_variant_rows(conn: &mut PgConnection, posts: &[Post], order: &[Variant]) -> StoreResult<()> {
     let mut rows = Vec::new();
     for post in posts {
-        for (position, v) in post.variants.iter().enumerate() {
+        for v in &post.variants {
+            let position = order.iter().position(|o| o.id == v.id).unwrap_or(0);
             let thread = serde_json::to_value(&v.thread).map_err(encoding("thread"))?;
             let options = serde_json::to_value(&v.options).map_err(encoding("variant options"))?;
             rows.push((post, int(position)?, v, thread, options));
@@ -560,6 +618,11 @@ async fn insert_variants(conn: &mut PgConnection, posts: &[Post]) -> StoreResult
         });
         sql.build().execute(&mut *conn).await.map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// Inserts the media of these posts' variants, each variant's in its order.
+async fn insert_media(conn: &mut PgConnection, posts: &[Post]) -> StoreResult<()> {
     let mut media = Vec::new();
     for post in posts {
         for v in &post.variants {

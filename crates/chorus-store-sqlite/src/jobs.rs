@@ -219,3 +219,64 @@ const COUNTS: &str = "\
                  AND run_at > ?1), 0), \
     coalesce(sum(dead_at IS NULL AND locked_until >= ?1), 0), \
     coalesce(sum(dead_at IS NOT NULL OR (locked_until < ?1 AND attempts >= max_attempts)), 0)";
+
+impl SqliteStore {
+    /// Enqueues `job` on `conn`, inside the caller's transaction: the job exists exactly when the change that
+    /// needs it commits. A queued job (alive, held by no worker) with the same unique key is replaced, so its
+    /// time moves; one a worker holds keeps the key, and this is `Conflict { field: "job" }`. The caller wakes
+    /// the workers after committing ([`SqliteStore::jobs_committed`]).
+    pub(crate) async fn replace_job_in(&self, conn: &mut sqlx::SqliteConnection, job: &NewJob) -> StoreResult<JobId> {
+        let payload =
+            serde_json::to_string(&job.payload).map_err(|e| StoreError::Other(format!("job payload: {e}")))?;
+        if let Some(key) = job.unique_key.as_deref() {
+            sqlx::query("DELETE FROM jobs WHERE unique_key = ? AND dead_at IS NULL AND locked_until IS NULL")
+                .bind(key)
+                .execute(&mut *conn)
+                .await
+                .map_err(self.err())?;
+        }
+        let id = JobId::new();
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO jobs (id, kind, payload, attempts, max_attempts, run_at, created_at, unique_key) \
+             VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(id.as_uuid())
+        .bind(&job.kind)
+        .bind(&payload)
+        .bind(i64::from(job.max_attempts))
+        .bind(job.run_at)
+        .bind(now())
+        .bind(job.unique_key.as_deref())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(self.err())?;
+        match inserted {
+            Some(_) => Ok(id),
+            None => Err(StoreError::Conflict {
+                field: "job",
+                message: "it is being worked on right now; try again in a moment".into(),
+            }),
+        }
+    }
+
+    /// Deletes the queued jobs (alive, held by no worker) with these unique keys on `conn`, inside the
+    /// caller's transaction.
+    pub(crate) async fn cancel_jobs_in(&self, conn: &mut sqlx::SqliteConnection, keys: &[String]) -> StoreResult<u64> {
+        let mut deleted = 0;
+        for key in keys {
+            deleted +=
+                sqlx::query("DELETE FROM jobs WHERE unique_key = ? AND dead_at IS NULL AND locked_until IS NULL")
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(self.err())?
+                    .rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    /// Wakes a waiting worker after a transaction that enqueued jobs committed.
+    pub(crate) fn jobs_committed(&self) {
+        self.jobs_enqueued.notify_one();
+    }
+}

@@ -216,13 +216,7 @@ impl PostStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(self.err())?;
-        sqlx::query("DELETE FROM variants WHERE post_id = ? AND organization_id = ?")
-            .bind(id.as_uuid())
-            .bind(org.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(self.err())?;
-        self.insert_variants(&mut tx, std::slice::from_ref(&post)).await?;
+        self.replace_variants(&mut tx, &post, &keep).await?;
         self.insert_revisions(&mut tx, std::slice::from_ref(&post)).await?;
         tx.commit().await.map_err(self.err())?;
         Ok(post)
@@ -502,11 +496,83 @@ impl SqliteStore {
         self.insert_revisions(conn, posts).await
     }
 
-    /// Inserts the variants of these posts, each post's in its order.
+    /// Writes a saved post's variants. A network the post keeps keeps its variant row, rewritten in place, so
+    /// what hangs on it — its publication, its place in the queue — survives an edit; a network dropped goes,
+    /// with its publication and its queued publish job. Media are written anew.
+    async fn replace_variants(
+        &self,
+        conn: &mut SqliteConnection,
+        post: &Post,
+        before: &HashMap<Network, VariantId>,
+    ) -> StoreResult<()> {
+        let kept: Vec<&Variant> = post.variants.iter().filter(|v| before.get(&v.network) == Some(&v.id)).collect();
+        let dropped: Vec<VariantId> =
+            before.values().filter(|id| !kept.iter().any(|v| v.id == **id)).copied().collect();
+        for id in &dropped {
+            sqlx::query("DELETE FROM variants WHERE id = ? AND organization_id = ?")
+                .bind(id.as_uuid())
+                .bind(post.organization_id.as_uuid())
+                .execute(&mut *conn)
+                .await
+                .map_err(self.err())?;
+        }
+        let keys: Vec<String> = dropped.iter().map(|id| chorus_store::publish_job_key(*id)).collect();
+        self.cancel_jobs_in(conn, &keys).await?;
+        sqlx::query("DELETE FROM variant_media WHERE post_id = ? AND organization_id = ?")
+            .bind(post.id.as_uuid())
+            .bind(post.organization_id.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(self.err())?;
+        for (position, v) in post.variants.iter().enumerate() {
+            if !kept.iter().any(|k| k.id == v.id) {
+                continue;
+            }
+            let thread = serde_json::to_string(&v.thread).map_err(encoding("thread"))?;
+            let options = serde_json::to_string(&v.options).map_err(encoding("variant options"))?;
+            sqlx::query(
+                "UPDATE variants SET position = ?, text = ?, link = ?, first_comment = ?, thread = ?, options = ? \
+                 WHERE id = ? AND organization_id = ?",
+            )
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(v.text.as_str())
+            .bind(v.link.as_str())
+            .bind(v.first_comment.as_str())
+            .bind(thread)
+            .bind(options)
+            .bind(v.id.as_uuid())
+            .bind(post.organization_id.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(self.err())?;
+        }
+        let added = Post {
+            variants: post.variants.iter().filter(|v| !kept.iter().any(|k| k.id == v.id)).cloned().collect(),
+            ..post.clone()
+        };
+        self.insert_variant_rows(conn, std::slice::from_ref(&added), &post.variants).await?;
+        self.insert_media(conn, std::slice::from_ref(post)).await
+    }
+
+    /// Inserts the variants of these posts, each post's in its order, with their media.
     async fn insert_variants(&self, conn: &mut SqliteConnection, posts: &[Post]) -> StoreResult<()> {
+        for post in posts {
+            self.insert_variant_rows(conn, std::slice::from_ref(post), &post.variants).await?;
+        }
+        self.insert_media(conn, posts).await
+    }
+
+    /// Inserts the variant rows of these posts; a variant's position is its place in `order`.
+    async fn insert_variant_rows(
+        &self,
+        conn: &mut SqliteConnection,
+        posts: &[Post],
+        order: &[Variant],
+    ) -> StoreResult<()> {
         let mut rows = Vec::new();
         for post in posts {
-            for (position, v) in post.variants.iter().enumerate() {
+            for v in &post.variants {
+                let position = order.iter().position(|o| o.id == v.id).unwrap_or(0);
                 let thread = serde_json::to_string(&v.thread).map_err(encoding("thread"))?;
                 let options = serde_json::to_string(&v.options).map_err(encoding("variant options"))?;
                 rows.push((post, i64::try_from(position).unwrap_or(i64::MAX), v, thread, options));
@@ -531,6 +597,11 @@ impl SqliteStore {
             });
             qb.build().execute(&mut *conn).await.map_err(self.err())?;
         }
+        Ok(())
+    }
+
+    /// Inserts the media of these posts' variants, each variant's in its order.
+    async fn insert_media(&self, conn: &mut SqliteConnection, posts: &[Post]) -> StoreResult<()> {
         let mut media = Vec::new();
         for post in posts {
             for v in &post.variants {

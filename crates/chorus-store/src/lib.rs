@@ -54,6 +54,8 @@ pub trait Store:
     + AssetRequestStore
     + FeedStore
     + AccountStore
+    + PublicationStore
+    + MastodonAppStore
 {
 }
 impl<
@@ -67,7 +69,9 @@ impl<
         + MediaStore
         + AssetRequestStore
         + FeedStore
-        + AccountStore,
+        + AccountStore
+        + PublicationStore
+        + MastodonAppStore,
 > Store for T
 {
 }
@@ -584,4 +588,129 @@ pub trait AccountStore: Send + Sync + 'static {
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<(OrganizationId, AccountId)>>;
+}
+
+/// When and where each variant of a post is published. Every method takes the organization; a post or account of
+/// another organization is `NotFound`.
+#[async_trait]
+pub trait PublicationStore: Send + Sync + 'static {
+    /// Schedules variants of a post, all or nothing, in one transaction: the post must still be at
+    /// `expected_revision` (else `Conflict { field: "revision" }`); each variant must be the post's (else
+    /// `NotFound("variant")`); each account must be of the post's client (else `NotFound("account")`) and
+    /// connected (else `Conflict { field: "account" }` naming it); a variant already publishing or published is
+    /// `Conflict { field: "publication" }` naming its network. The publications are written (replacing earlier
+    /// ones of those variants) and `jobs` enqueued in the same transaction: a queued job with the same unique key
+    /// is replaced, so rescheduling moves its `run_at`. Returns the post's publications.
+    async fn schedule_post(
+        &self,
+        org: OrganizationId,
+        post: PostId,
+        expected_revision: u32,
+        plans: &[PublicationPlan],
+        jobs: &[NewJob],
+    ) -> StoreResult<Vec<PublicationRecord>>;
+
+    /// The post's publications in the order of its variants.
+    async fn publications(&self, org: OrganizationId, post: PostId) -> StoreResult<Vec<PublicationRecord>>;
+
+    /// Publications due (or placed) in `[from, to)`, of one client or all, by time: the calendar.
+    async fn scheduled_between(
+        &self,
+        org: OrganizationId,
+        client: Option<ClientId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<PublicationRecord>>;
+
+    /// Takes back the post's scheduled and paused publications and deletes their queued jobs (by
+    /// [`publish_job_key`]) in the same transaction; publishing, published and failed ones stay. Returns the
+    /// publications left.
+    async fn unschedule_post(&self, org: OrganizationId, post: PostId) -> StoreResult<Vec<PublicationRecord>>;
+}
+
+/// Chorus's registration as an app on one Mastodon instance (`POST /api/v1/apps`), made once and reused for every
+/// account there. The client secret is sealed by the caller (`chorus_secrets::seal`); the store keeps the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MastodonApp {
+    /// The instance's base address, `https://social.example`: one registration per instance.
+    pub instance: String,
+    pub client_id: String,
+    pub sealed_client_secret: Vec<u8>,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for MastodonApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MastodonApp")
+            .field("instance", &self.instance)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Mastodon authorization in progress: who started it for which client, on which instance, and the PKCE verifier
+/// (sealed by the caller) that the code exchange needs. Found by its `state`, once, until it expires.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MastodonAuthorization {
+    pub state: String,
+    pub client_id: ClientId,
+    pub person_id: PersonId,
+    pub instance: String,
+    pub sealed_verifier: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for MastodonAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MastodonAuthorization")
+            .field("client_id", &self.client_id)
+            .field("person_id", &self.person_id)
+            .field("instance", &self.instance)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Chorus's app registrations on Mastodon instances (installation-wide: one per instance, whichever organization
+/// connected an account there first) and the authorizations in progress (scoped to an organization).
+#[async_trait]
+pub trait MastodonAppStore: Send + Sync + 'static {
+    /// The registration on this instance, if Chorus has one.
+    async fn mastodon_app(&self, instance: &str) -> StoreResult<Option<MastodonApp>>;
+
+    /// Keeps the registration unless the instance has one already (two people registering at once): either way
+    /// gives the one kept, so everybody uses the same.
+    async fn save_mastodon_app(&self, app: &MastodonApp) -> StoreResult<MastodonApp>;
+
+    /// Records an authorization in progress for a client of the organization (else `NotFound("client")`) by a
+    /// person of it (else `NotFound("person")`). A state already used is `Conflict { field: "state" }`.
+    async fn create_mastodon_authorization(
+        &self,
+        org: OrganizationId,
+        authorization: &MastodonAuthorization,
+    ) -> StoreResult<()>;
+
+    /// Takes the authorization with this state, once: only if `person` of `org` started it, it has not been taken
+    /// and it has not expired at `now`. `None` otherwise — unknown, another person's, used or expired alike.
+    async fn take_mastodon_authorization(
+        &self,
+        org: OrganizationId,
+        person: PersonId,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<MastodonAuthorization>>;
+
+    /// Moves an authorization's expiry (to end it early); `NotFound("authorization")` if the organization has none
+    /// with this state.
+    async fn set_mastodon_authorization_expiry(
+        &self,
+        org: OrganizationId,
+        state: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

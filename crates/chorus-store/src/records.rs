@@ -207,3 +207,109 @@ pub fn tags_column(tags: &[String]) -> String {
 pub fn tags_from_column(column: &str) -> Vec<String> {
     column.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
+
+/// A variant's publication to one account, as the `publications` table keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PublicationRecord {
+    pub variant_id: chorus_domain::VariantId,
+    pub post_id: PostId,
+    pub client_id: ClientId,
+    pub account_id: chorus_domain::AccountId,
+    #[schema(value_type = String, example = "bluesky")]
+    pub network: Network,
+    /// Its state with what that state carries (when, why, where it was published).
+    pub publication: chorus_domain::schedule::Publication,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A publication as the columns of the `publications` table hold it; both backends convert through this, so
+/// they store every state alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationColumns {
+    pub state: &'static str,
+    /// When it is (or was) due: what the calendar places it by. Published, failed and needs-attention
+    /// publications place it at the time of that outcome.
+    pub scheduled_at: DateTime<Utc>,
+    pub attempt: i64,
+    pub remote_id: String,
+    pub url: String,
+    pub reason: String,
+    /// Since when it is in its state.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl PublicationColumns {
+    pub fn of(publication: &chorus_domain::schedule::Publication, now: DateTime<Utc>) -> PublicationColumns {
+        use chorus_domain::schedule::Publication as P;
+        let blank = |state, at| PublicationColumns {
+            state,
+            scheduled_at: at,
+            attempt: 0,
+            remote_id: String::new(),
+            url: String::new(),
+            reason: String::new(),
+            changed_at: now,
+        };
+        match publication {
+            P::Scheduled { at } => blank("scheduled", *at),
+            P::Paused { at, reason } => PublicationColumns { reason: reason.clone(), ..blank("paused", *at) },
+            P::Publishing { at, attempt, since } => {
+                PublicationColumns { attempt: i64::from(*attempt), changed_at: *since, ..blank("publishing", *at) }
+            }
+            P::Published { remote_id, url, published_at } => PublicationColumns {
+                remote_id: remote_id.clone(),
+                url: url.clone(),
+                changed_at: *published_at,
+                ..blank("published", *published_at)
+            },
+            P::Failed { reason, failed_at } => {
+                PublicationColumns { reason: reason.clone(), changed_at: *failed_at, ..blank("failed", *failed_at) }
+            }
+            P::NeedsAttention { reason, since } => {
+                PublicationColumns { reason: reason.clone(), changed_at: *since, ..blank("needs_attention", *since) }
+            }
+        }
+    }
+
+    /// The publication these columns hold; `Err` names what does not parse.
+    pub fn publication(&self) -> Result<chorus_domain::schedule::Publication, String> {
+        use chorus_domain::schedule::Publication as P;
+        Ok(match self.state {
+            "scheduled" => P::Scheduled { at: self.scheduled_at },
+            "paused" => P::Paused { at: self.scheduled_at, reason: self.reason.clone() },
+            "publishing" => P::Publishing {
+                at: self.scheduled_at,
+                attempt: u32::try_from(self.attempt).map_err(|_| format!("attempt {}", self.attempt))?,
+                since: self.changed_at,
+            },
+            "published" => {
+                P::Published { remote_id: self.remote_id.clone(), url: self.url.clone(), published_at: self.changed_at }
+            }
+            "failed" => P::Failed { reason: self.reason.clone(), failed_at: self.changed_at },
+            "needs_attention" => P::NeedsAttention { reason: self.reason.clone(), since: self.changed_at },
+            other => return Err(format!("publication state {other:?}")),
+        })
+    }
+
+    /// The stored state name as the `'static` name the domain uses.
+    pub fn state_name(raw: &str) -> Option<&'static str> {
+        ["scheduled", "paused", "publishing", "published", "failed", "needs_attention"].into_iter().find(|s| *s == raw)
+    }
+}
+
+/// One variant to schedule: to which account, in which state.
+#[derive(Debug, Clone)]
+pub struct PublicationPlan {
+    pub variant_id: chorus_domain::VariantId,
+    pub account_id: chorus_domain::AccountId,
+    pub publication: chorus_domain::schedule::Publication,
+}
+
+/// The kind of job that publishes one variant; its payload is `{ "variant_id": … }` and its unique key
+/// [`publish_job_key`].
+pub const PUBLISH_JOB_KIND: &str = "publish_variant";
+
+/// The unique key of the job that publishes a variant.
+pub fn publish_job_key(variant: chorus_domain::VariantId) -> String {
+    format!("publish:{variant}")
+}

@@ -118,6 +118,14 @@ macro_rules! storage_suite {
             disconnecting_wipes_the_credentials_and_keeps_the_row,
             accounts_are_scoped_to_organization_and_client,
             sealed_credentials_are_stored_as_given_and_open_only_for_their_account,
+            mastodon_apps_are_kept_once_per_instance,
+            mastodon_authorizations_are_taken_once_by_their_person_before_they_expire,
+            mastodon_authorizations_are_scoped_to_their_organization,
+            a_post_is_scheduled_with_its_jobs_in_one_step,
+            scheduling_is_all_or_nothing,
+            published_variants_cannot_be_scheduled_again,
+            editing_a_scheduled_post_keeps_its_schedule,
+            unscheduling_takes_back_publications_and_their_jobs,
         );
     };
     (@tests $make_store:path; $($test:ident),* $(,)?) => {
@@ -153,6 +161,10 @@ mod asset_requests;
 pub use asset_requests::*;
 mod job_leases;
 pub use job_leases::*;
+mod mastodon_apps;
+pub use mastodon_apps::*;
+mod publications;
+pub use publications::*;
 
 type Db = Arc<dyn Store>;
 

@@ -42,6 +42,8 @@ pub struct WebConfig {
     pub fetch_policy: chorus_fetch::FetchPolicy,
     /// Where the Bluesky network's directory and AppView are: the public network, or a test network.
     pub bluesky: chorus_networks::bluesky::Config,
+    /// Let Mastodon instances be reached over plain http. Only for tests against a local instance.
+    pub mastodon_allow_http: bool,
 }
 
 impl Default for WebConfig {
@@ -58,6 +60,7 @@ impl Default for WebConfig {
             max_upload_bytes: 50 * 1024 * 1024,
             fetch_policy: chorus_fetch::FetchPolicy::default(),
             bluesky: chorus_networks::bluesky::Config::public(),
+            mastodon_allow_http: false,
         }
     }
 }
@@ -82,6 +85,7 @@ pub struct AppState {
 /// failed) is missing, and what needs it says so rather than the server refusing to start.
 pub struct Networks {
     pub bluesky: Result<Arc<chorus_networks::bluesky::Bluesky>, String>,
+    pub mastodon: Result<Arc<chorus_networks::mastodon::Mastodon>, String>,
 }
 
 impl Networks {
@@ -90,7 +94,14 @@ impl Networks {
             tracing::error!(error = %e, "the Bluesky connector cannot start; Bluesky accounts cannot be used");
             e.to_string()
         });
-        Self { bluesky }
+        let website = config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string());
+        let mastodon_config =
+            chorus_networks::mastodon::Config { website: website.unwrap_or_default(), ..Default::default() };
+        let mastodon = chorus_networks::mastodon::Mastodon::new(mastodon_config).map(Arc::new).map_err(|e| {
+            tracing::error!(error = %e, "the Mastodon connector cannot start; Mastodon accounts cannot be used");
+            e.to_string()
+        });
+        Self { bluesky, mastodon }
     }
 }
 

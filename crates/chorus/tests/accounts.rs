@@ -227,3 +227,221 @@ async fn the_daily_check_flags_an_account_whose_app_password_was_revoked() {
     let (_, again) = call(&app, &owner, Method::GET, &format!("/accounts/{}", ids[0]), None).await;
     assert_eq!(again["checked_at"], kept_now["checked_at"]);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Mastodon: OAuth's authorization-code flow against the spec-checked local instance.
+
+mod mastodon_oauth {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use chorus_domain::{ClientAccess, Organization, Role, TokenScope};
+    use chorus_testkit::app::{Backend, TestApp, TestPerson, spawn_app_with};
+    use chorus_testkit::mastodon::{Fault, MastodonServer};
+    use chorus_web::WebConfig;
+    use reqwest::{Method, StatusCode};
+    use serde_json::{Value, json};
+
+    use super::{call, fields};
+
+    /// Chorus allowed to reach the local instance: plain http, and the loopback address (only that one).
+    async fn app_for_mastodon(backend: Backend) -> TestApp {
+        let mut config = WebConfig { mastodon_allow_http: true, ..WebConfig::default() };
+        config.fetch_policy.allowed_addresses.push(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        spawn_app_with(backend, config).await
+    }
+
+    /// Someone who may connect accounts, with an API token and a password to sign in with.
+    async fn manager(app: &TestApp, org: &Organization, email: &str) -> (TestPerson, reqwest::Client) {
+        let person = app.person_with_password(org, email, Role::Admin, ClientAccess::All).await;
+        let token = app.token_for(&person, TokenScope::Write).await;
+        let http = app.signed_in(email).await;
+        (TestPerson { person, token }, http)
+    }
+
+    /// Asks Chorus to start, then consents on the instance: the query of the address it sends the person back to.
+    async fn consent(app: &TestApp, who: &TestPerson, client: &str, instance: &str) -> String {
+        let path = format!("/clients/{client}/accounts/mastodon");
+        let (status, started) = call(app, who, Method::POST, &path, Some(json!({ "instance": instance }))).await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        let authorize = started["authorize_url"].as_str().unwrap();
+        let origin = instance.trim_end_matches('/');
+        assert!(authorize.starts_with(&format!("{origin}/oauth/authorize?")), "{authorize}");
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let answer = browser.get(authorize).send().await.unwrap();
+        assert!(answer.status().is_redirection(), "{}", answer.status());
+        let location = answer.headers()[reqwest::header::LOCATION].to_str().unwrap().to_string();
+        let callback = format!("{}/oauth/mastodon/callback?", app.address);
+        assert!(location.starts_with(&callback), "{location}");
+        location[callback.len()..].to_string()
+    }
+
+    async fn come_back(app: &TestApp, http: &reqwest::Client, query: &str) -> (StatusCode, String) {
+        let response = http.get(app.url(&format!("/oauth/mastodon/callback?{query}"))).send().await.unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = response.text().await.unwrap();
+        (status, if location.is_empty() { body } else { location })
+    }
+
+    fn state_of(query: &str) -> String {
+        url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "state").unwrap().1.into_owned()
+    }
+
+    async fn accounts(app: &TestApp, who: &TestPerson, client: &str) -> Vec<Value> {
+        let (status, listed) = call(app, who, Method::GET, &format!("/clients/{client}/accounts"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        listed.as_array().unwrap().clone()
+    }
+
+    async fn a_mastodon_account_is_connected_through_oauth(backend: Backend) {
+        let server = MastodonServer::start().await;
+        let app = app_for_mastodon(backend).await;
+        let (org, _) = app.organization("Northwind").await;
+        let client = app.client(&org, "Roastery").await.id.to_string();
+        let (ana, http) = manager(&app, &org, "ana@northwind.example").await;
+        let host = server.url().trim_start_matches("http://").to_string();
+
+        let query = consent(&app, &ana, &client, server.url()).await;
+        let (status, location) = come_back(&app, &http, &query).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+        assert_eq!(location, format!("/clients/{client}/accounts?notice=account-connected"));
+        let listed = accounts(&app, &ana, &client).await;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0]["network"], "mastodon");
+        assert_eq!(listed[0]["handle"], format!("@chorus@{host}"));
+        assert_eq!(listed[0]["remote_id"], server.config().account_id);
+        assert_eq!(listed[0]["server"], server.url());
+        assert_eq!(listed[0]["status"], "connected");
+
+        // The same answer again: the state is used up, nothing changes.
+        let (status, page) = come_back(&app, &http, &query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(page.contains("already used"), "{page}");
+
+        // A second account on the same instance reuses Chorus's registration there.
+        server.configure(|c| {
+            c.username = "bakery".into();
+            c.account_id = "109412000000000002".into();
+        });
+        let query = consent(&app, &ana, &client, &format!("{}/", server.url())).await;
+        assert_eq!(come_back(&app, &http, &query).await.0, StatusCode::SEE_OTHER);
+        let listed = accounts(&app, &ana, &client).await;
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        assert_eq!(listed[1]["handle"], format!("@bakery@{host}"));
+        assert_eq!(server.requests_to("POST", "/api/v1/apps").len(), 1, "one registration per instance");
+        let kept = app.store.mastodon_app(server.url()).await.unwrap().unwrap();
+        assert!(!String::from_utf8_lossy(&kept.sealed_client_secret).contains("secret"), "the secret is sealed");
+
+        // The user withdraws the app's access: the daily check flags both accounts.
+        server.inject(Fault::RevokeTokens);
+        let mut registry = chorus_jobs::Registry::new();
+        registry.register::<chorus_web::services::accounts::CheckAccounts>();
+        let worker = chorus_jobs::Worker::new(app.store.clone(), registry, chorus_jobs::WorkerConfig::default())
+            .with_extension(app.state.clone());
+        chorus_jobs::enqueue(&*app.store, &chorus_web::services::accounts::CheckAccounts {}, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(worker.run_until_idle().await.unwrap(), 1);
+        for account in accounts(&app, &ana, &client).await {
+            assert_eq!(account["status"], "needs_reconnect", "{account}");
+            assert!(!account["status_reason"].as_str().unwrap().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mastodon_account_is_connected_through_oauth_on_sqlite() {
+        a_mastodon_account_is_connected_through_oauth(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn a_mastodon_account_is_connected_through_oauth_on_postgres() {
+        a_mastodon_account_is_connected_through_oauth(Backend::Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn a_state_of_someone_else_expired_or_refused_connects_nothing() {
+        let server = MastodonServer::start().await;
+        let app = app_for_mastodon(Backend::Sqlite).await;
+        let (org, _) = app.organization("Northwind").await;
+        let client = app.client(&org, "Roastery").await.id.to_string();
+        let (ana, ana_http) = manager(&app, &org, "ana@northwind.example").await;
+        let (_, bob_http) = manager(&app, &org, "bob@northwind.example").await;
+
+        // Bob cannot finish what Ana started, and his try does not use it up.
+        let query = consent(&app, &ana, &client, server.url()).await;
+        let (status, page) = come_back(&app, &bob_http, &query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(accounts(&app, &ana, &client).await.is_empty());
+        assert_eq!(come_back(&app, &ana_http, &query).await.0, StatusCode::SEE_OTHER);
+        let connected = accounts(&app, &ana, &client).await.len();
+
+        // Past its expiry, an authorization is refused.
+        server.configure(|c| c.account_id = "109412000000000003".into());
+        let query = consent(&app, &ana, &client, server.url()).await;
+        let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+        app.store.set_mastodon_authorization_expiry(org.id, &state_of(&query), past).await.unwrap();
+        let (status, page) = come_back(&app, &ana_http, &query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(page.contains("expired"), "{page}");
+        assert_eq!(accounts(&app, &ana, &client).await.len(), connected);
+
+        // Consent denied on the instance: a clear page, nothing stored.
+        server.configure(|c| c.user_consents = false);
+        let query = consent(&app, &ana, &client, server.url()).await;
+        assert!(query.contains("error=access_denied"), "{query}");
+        let (status, page) = come_back(&app, &ana_http, &query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(page.contains("Access was not granted"), "{page}");
+        assert_eq!(accounts(&app, &ana, &client).await.len(), connected);
+
+        // The Accounts tab's form sends the person to the instance, or names what is wrong with the instance.
+        let tab = format!("/clients/{client}/accounts");
+        let csrf = app.csrf_token(&ana_http, &tab).await;
+        let form = |instance: &str| {
+            ana_http
+                .post(app.url(&format!("{tab}/mastodon")))
+                .form(&[("csrf_token", csrf.clone()), ("instance", instance.to_string())])
+                .send()
+        };
+        let sent = form(server.url()).await.unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        let location = sent.headers()[reqwest::header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with(&format!("{}/oauth/authorize?", server.url())), "{location}");
+        let refused = form("not a host").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("is not the address of a Mastodon instance"), "{html}");
+
+        // An unknown state, and none at all.
+        assert_eq!(come_back(&app, &ana_http, "code=abc&state=made-up").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(come_back(&app, &ana_http, "code=abc").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(accounts(&app, &ana, &client).await.len(), connected);
+    }
+
+    #[tokio::test]
+    async fn an_instance_must_be_a_public_https_host() {
+        let server = MastodonServer::start().await;
+        let app = spawn_app_with(Backend::Sqlite, WebConfig::default()).await;
+        let (org, owner) = app.organization("Northwind").await;
+        let client = app.client(&org, "Roastery").await.id.to_string();
+        let path = format!("/clients/{client}/accounts/mastodon");
+        for instance in ["not a host", "", "https://social.example/@me", "ftp://social.example", "localhost"] {
+            let (status, problem) =
+                call(&app, &owner, Method::POST, &path, Some(json!({ "instance": instance }))).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{instance:?}: {problem}");
+            assert_eq!(fields(&problem), ["instance"], "{instance:?}");
+        }
+        // Plain http and private addresses, unless the configuration allows them (tests only).
+        for instance in [server.url().to_string(), server.url().replace("http://", "https://"), "10.0.0.1".into()] {
+            let (status, problem) =
+                call(&app, &owner, Method::POST, &path, Some(json!({ "instance": instance }))).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{instance:?}: {problem}");
+            assert_eq!(fields(&problem), ["instance"], "{instance:?}");
+        }
+        assert!(server.requests().is_empty(), "nothing was sent to a refused instance");
+    }
+}

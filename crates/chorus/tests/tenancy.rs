@@ -183,6 +183,7 @@ fn hostile_body(b: &ClientB) -> Value {
         "message": "Taken over",
         "handle": "taken-over.bsky.example",
         "app_password": "taken-over",
+        "instance": "taken-over.example",
         "folder": "Taken over",
         "tags": ["taken over"],
         "focal_point": {"x": 0, "y": 0},
@@ -193,6 +194,7 @@ fn hostile_body(b: &ClientB) -> Value {
         "to": "Taken over",
         "url": "https://taken-over.example/feed",
         "networks": ["x"],
+        "at": "2027-03-15T09:00",
     })
 }
 
@@ -256,6 +258,7 @@ async fn walk_every_route(backend: Backend) {
     let invitations = app.store.list_invitations(org.id).await.unwrap();
     assert!(invitations.iter().any(|i| i.id == b.invitation.id), "B's invitation still stands");
     assert!(invitations.iter().all(|i| i.email.as_str() != "intruder@evil.example"), "no invitation into B");
+    assert!(app.store.publications(org.id, b.post.id).await.unwrap().is_empty(), "nothing of B was scheduled");
     let feed = app.store.feed(org.id, b.feed.id).await.unwrap();
     let untouched = (feed.name.as_str(), feed.paused, feed.last_checked_at);
     assert_eq!(untouched, ("Bravo blog", false, None), "B's feed untouched");

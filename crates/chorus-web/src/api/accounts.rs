@@ -1,11 +1,11 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use chorus_domain::{Account, AccountId, ClientId};
 
 use crate::auth::ApiActor;
 use crate::extract::{ApiJson, ApiPath};
-use crate::services::accounts::{self as service, BlueskySignIn};
+use crate::services::accounts::{self as service, BlueskySignIn, MastodonAuthorizeUrl, MastodonInstance};
 use crate::{AppResult, AppState, Problem};
 
 /// The client's accounts on the networks, disconnected ones included.
@@ -32,6 +32,25 @@ pub async fn connect_bluesky(
     ApiJson(sign_in): ApiJson<BlueskySignIn>,
 ) -> AppResult<(StatusCode, Json<Account>)> {
     Ok((StatusCode::CREATED, Json(service::connect_bluesky(&state, &caller.actor, client, sign_in).await?)))
+}
+
+/// Start connecting a Mastodon account: Chorus registers itself on the instance (once per instance) and answers
+/// with the instance's consent page. Send the person there, signed in to Chorus in the same browser: the instance
+/// sends them back to `/oauth/mastodon/callback`, which connects the account. The authorization expires after 15
+/// minutes and is used once.
+#[utoipa::path(post, path = "/clients/{client_id}/accounts/mastodon", tag = "accounts",
+    params(("client_id" = ClientId, Path)), request_body = MastodonInstance,
+    responses((status = 200, body = MastodonAuthorizeUrl), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem), (status = 502, body = Problem)))]
+pub async fn connect_mastodon(
+    State(state): State<AppState>,
+    caller: ApiActor,
+    headers: HeaderMap,
+    ApiPath(client): ApiPath<ClientId>,
+    ApiJson(input): ApiJson<MastodonInstance>,
+) -> AppResult<Json<MastodonAuthorizeUrl>> {
+    let base = crate::pages::base_url(&state, &headers);
+    Ok(Json(service::start_mastodon(&state, &caller.actor, client, input, &base).await?))
 }
 
 #[utoipa::path(get, path = "/accounts/{account_id}", tag = "accounts", params(("account_id" = AccountId, Path)),

@@ -10,6 +10,7 @@ mod me;
 mod media;
 mod people;
 mod posts;
+mod schedule;
 mod strategy;
 mod tokens;
 
@@ -87,10 +88,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(posts::duplicate))
         .routes(routes!(posts::revisions))
         .routes(routes!(posts::check))
+        .routes(routes!(schedule::schedule))
+        .routes(routes!(schedule::unschedule))
+        .routes(routes!(schedule::publications))
         .routes(routes!(import::import))
         .routes(routes!(import::export))
         .routes(routes!(accounts::list))
         .routes(routes!(accounts::connect_bluesky))
+        .routes(routes!(accounts::connect_mastodon))
         .routes(routes!(accounts::get))
         .routes(routes!(accounts::check))
         .routes(routes!(accounts::disconnect))

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chorus_domain::{Account, AccountId, Action, Client, ClientId};
 
 use super::{FormState, Layout, NoticeQuery, Section, error_page, notice, render};
 use crate::auth::PageActor;
-use crate::services::accounts::{self as service, BlueskySignIn};
+use crate::services::accounts::{self as service, BlueskySignIn, MastodonCallback, MastodonInstance};
 use crate::services::{self};
 use crate::{AppError, AppState};
 
@@ -24,6 +24,7 @@ struct AccountsPage {
     accounts: Vec<Account>,
     can_manage: bool,
     bluesky_form: FormState,
+    mastodon_form: FormState,
 }
 
 async fn page(
@@ -31,6 +32,7 @@ async fn page(
     actor: &PageActor,
     client_id: ClientId,
     bluesky_form: FormState,
+    mastodon_form: FormState,
 ) -> Result<AccountsPage, AppError> {
     let client = services::client(state, &actor.actor, client_id).await?;
     let accounts = service::accounts(state, &actor.actor, client_id).await?;
@@ -40,6 +42,7 @@ async fn page(
         client,
         accounts,
         bluesky_form,
+        mastodon_form,
     })
 }
 
@@ -57,7 +60,7 @@ pub async fn list(
         Ok(id) => id,
         Err(e) => return error_page(e),
     };
-    match page(&state, &actor, client_id, FormState::default()).await {
+    match page(&state, &actor, client_id, FormState::default(), FormState::default()).await {
         Ok(mut p) => {
             p.layout = p.layout.with_notice(notice(query.notice.as_deref()));
             render(StatusCode::OK, &p)
@@ -87,10 +90,52 @@ pub async fn connect_bluesky(
             // The password is never sent back into the page.
             let mut kept = FormState::new(HashMap::from([("handle".to_string(), form.value("handle").to_string())]));
             kept = kept.with_error(&e);
-            match page(&state, &actor, client_id, kept).await {
+            match page(&state, &actor, client_id, kept, FormState::default()).await {
                 Ok(p) => render(e.status(), &p),
                 Err(other) => error_page(other),
             }
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+/// Sends the person to the instance's consent page (303), or shows what is wrong with the instance.
+pub async fn connect_mastodon(
+    State(state): State<AppState>,
+    actor: PageActor,
+    headers: HeaderMap,
+    Path(client): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let client_id = match parse_client(&client) {
+        Ok(id) => id,
+        Err(e) => return error_page(e),
+    };
+    let form = FormState::new(values);
+    let input = MastodonInstance { instance: form.value("instance").to_string() };
+    let base = super::base_url(&state, &headers);
+    match service::start_mastodon(&state, &actor.actor, client_id, input, &base).await {
+        Ok(started) => Redirect::to(&started.authorize_url).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Network(_) | AppError::Conflict { .. })) => {
+            let kept = form.clone().with_error(&e);
+            match page(&state, &actor, client_id, FormState::default(), kept).await {
+                Ok(p) => render(e.status(), &p),
+                Err(other) => error_page(other),
+            }
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+/// Where the instance sends the person back: connects the account and shows the client's accounts.
+pub async fn mastodon_callback(
+    State(state): State<AppState>,
+    actor: PageActor,
+    Query(callback): Query<MastodonCallback>,
+) -> Response {
+    match service::finish_mastodon(&state, &actor.actor, callback).await {
+        Ok(account) => {
+            Redirect::to(&format!("/clients/{}/accounts?notice=account-connected", account.client_id)).into_response()
         }
         Err(e) => error_page(e),
     }

@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/clients/{client_id}/strategy", get(strategy::show))
         .route("/clients/{client_id}/accounts", get(accounts::list))
         .route("/clients/{client_id}/accounts/bluesky", post(accounts::connect_bluesky))
+        .route("/clients/{client_id}/accounts/mastodon", post(accounts::connect_mastodon))
+        .route("/oauth/mastodon/callback", get(accounts::mastodon_callback))
         .route("/accounts/{account_id}/check", post(accounts::check))
         .route("/accounts/{account_id}/disconnect", post(accounts::disconnect))
         .route("/clients/{client_id}/media", get(media::library))

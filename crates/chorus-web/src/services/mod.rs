@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod import;
 pub mod media;
 pub mod posts;
+pub mod schedule;
 pub mod strategy;
 
 use chorus_domain::person::check_access;

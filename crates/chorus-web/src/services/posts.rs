@@ -21,7 +21,7 @@ use super::strategy::brand_voice;
 use crate::{AppError, AppResult, AppState};
 
 /// Refusals to write a client's content: a client out of reach is "not found" as `what`.
-fn may_edit(actor: &Actor, client: ClientId, what: &'static str) -> AppResult<()> {
+pub(crate) fn may_edit(actor: &Actor, client: ClientId, what: &'static str) -> AppResult<()> {
     authorize(actor, Action::EditContent(client)).map_err(|denied| match denied {
         Denied::NotFound => AppError::NotFound(what),
         other => other.into(),
@@ -92,6 +92,19 @@ pub async fn update_post(
     let current = post_to_change(state, actor, id).await?;
     draft.check()?;
     files_of_client(state, actor, current.client_id, &draft).await?;
+    // What is on its way out, or out, is not changed under the network's feet.
+    for record in state.store.publications(actor.organization, id).await? {
+        if !record.publication.is_editable() {
+            return Err(AppError::Conflict {
+                field: "variants",
+                message: format!(
+                    "the {} version is {}; it cannot be changed any more",
+                    record.network.display_name(),
+                    record.publication.state_name().replace('_', " ")
+                ),
+            });
+        }
+    }
     state.store.update_post(actor.organization, id, &draft, actor.person, revision).await.map_err(pillar_refused)
 }
 
