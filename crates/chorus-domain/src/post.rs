@@ -282,6 +282,46 @@ fn check_link(field: &str, link: &str) -> Result<(), Invalid> {
 /// The longest title a post may have, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
+impl PostDraft {
+    /// The draft's variants in order, as a saved post holds them. A network the post already had keeps its
+    /// variant's id, so what hangs on the variant (its media, its publication) stays with it.
+    pub fn variants_keeping(&self, ids: &std::collections::HashMap<Network, VariantId>) -> Vec<Variant> {
+        self.variants
+            .iter()
+            .map(|v| Variant {
+                id: ids.get(&v.network).copied().unwrap_or_else(VariantId::new),
+                network: v.network,
+                text: v.text.clone(),
+                link: v.link.clone(),
+                first_comment: v.first_comment.clone(),
+                thread: v.thread.clone(),
+                media: v.media.clone(),
+                options: v.options.clone(),
+            })
+            .collect()
+    }
+
+    /// A new post of `client` at revision 1, made from this draft by `by` at `at`.
+    pub fn new_post(&self, org: OrganizationId, client: ClientId, by: PersonId, at: DateTime<Utc>) -> Post {
+        Post {
+            id: PostId::new(),
+            organization_id: org,
+            client_id: client,
+            status: self.status,
+            title: self.title.clone(),
+            base_text: self.base_text.clone(),
+            pillar_id: self.pillar_id,
+            sponsored: self.sponsored,
+            variants: self.variants_keeping(&std::collections::HashMap::new()),
+            revision: 1,
+            created_by: by,
+            updated_by: by,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 impl Post {
     /// What editing this post starts from: its fields and variants without ids.
     pub fn to_draft(&self) -> PostDraft {

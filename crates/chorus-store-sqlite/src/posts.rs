@@ -13,7 +13,6 @@ use chorus_domain::{
     Post, PostDraft, PostId, PostRevision, PostStatus, Variant, VariantId, VariantMedia,
 };
 use chorus_store::{AssetUse, PostQuery, PostStore, StoreError, StoreResult};
-use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -21,65 +20,12 @@ use crate::query::{contains_pattern, push_ids};
 use crate::rows::{self, POST_COLUMNS, PostRow, REVISION_COLUMNS, RevisionRow, VARIANT_COLUMNS, VariantRow};
 use crate::{SqliteStore, now};
 
-/// What a search looks in: the title and base text, lower-cased as [`contains_pattern`] lower-cases the search.
-/// The separator cannot be typed into a title, so no match spans both.
-fn search_key(title: &str, base_text: &str) -> String {
-    format!("{}\u{1f}{}", title.to_lowercase(), base_text.to_lowercase())
-}
-
 fn encoding(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
     move |e| StoreError::Other(format!("cannot encode {what}: {e}"))
 }
 
-fn revision_taken(now: u32) -> StoreError {
-    StoreError::Conflict {
-        field: "revision",
-        message: format!(
-            "someone else saved this post since you opened it (now revision {now}); reload to see their changes"
-        ),
-    }
-}
-
-/// The draft's variants in order; a network the post already had keeps its variant's id.
-fn variants_of(draft: &PostDraft, keep: &HashMap<Network, VariantId>) -> Vec<Variant> {
-    draft
-        .variants
-        .iter()
-        .map(|v| Variant {
-            id: keep.get(&v.network).copied().unwrap_or_else(VariantId::new),
-            network: v.network,
-            text: v.text.clone(),
-            link: v.link.clone(),
-            first_comment: v.first_comment.clone(),
-            thread: v.thread.clone(),
-            media: v.media.clone(),
-            options: v.options.clone(),
-        })
-        .collect()
-}
-
 /// Rows per multi-row `INSERT`: at most 14 parameters a row, well under SQLite's 32,766 per statement.
 const BATCH: usize = 500;
-
-/// A new post at revision 1, made from `draft` by `by` at `at`.
-fn new_post(org: OrganizationId, client: ClientId, draft: &PostDraft, by: PersonId, at: DateTime<Utc>) -> Post {
-    Post {
-        id: PostId::new(),
-        organization_id: org,
-        client_id: client,
-        status: draft.status,
-        title: draft.title.clone(),
-        base_text: draft.base_text.clone(),
-        pillar_id: draft.pillar_id,
-        sponsored: draft.sponsored,
-        variants: variants_of(draft, &HashMap::new()),
-        revision: 1,
-        created_by: by,
-        updated_by: by,
-        created_at: at,
-        updated_at: at,
-    }
-}
 
 #[async_trait]
 impl PostStore for SqliteStore {
@@ -90,7 +36,7 @@ impl PostStore for SqliteStore {
         draft: &PostDraft,
         by: PersonId,
     ) -> StoreResult<Post> {
-        let post = new_post(org, client, draft, by, now());
+        let post = draft.new_post(org, client, by, now());
         let mut tx = self.write_tx().await?;
         self.client_in(&mut tx, org, client).await?;
         self.pillar_of(&mut tx, org, client, post.pillar_id).await?;
@@ -108,7 +54,7 @@ impl PostStore for SqliteStore {
         by: PersonId,
     ) -> StoreResult<Vec<PostId>> {
         let at = now();
-        let posts: Vec<Post> = drafts.iter().map(|draft| new_post(org, client, draft, by, at)).collect();
+        let posts: Vec<Post> = drafts.iter().map(|draft| draft.new_post(org, client, by, at)).collect();
         let mut tx = self.write_tx().await?;
         self.client_in(&mut tx, org, client).await?;
         let mut pillars: Vec<PillarId> = posts.iter().filter_map(|p| p.pillar_id).collect();
@@ -177,7 +123,7 @@ impl PostStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         let current = self.fetch_post(&mut tx, org, id).await?;
         if expected_revision.is_some_and(|expected| expected != current.revision) {
-            return Err(revision_taken(current.revision));
+            return Err(StoreError::revision_taken(current.revision));
         }
         self.pillar_of(&mut tx, org, current.client_id, draft.pillar_id).await?;
         let keep: HashMap<Network, VariantId> = current.variants.iter().map(|v| (v.network, v.id)).collect();
@@ -191,7 +137,7 @@ impl PostStore for SqliteStore {
             base_text: draft.base_text.clone(),
             pillar_id: draft.pillar_id,
             sponsored: draft.sponsored,
-            variants: variants_of(draft, &keep),
+            variants: draft.variants_keeping(&keep),
             revision,
             updated_by: by,
             updated_at: now(),
@@ -205,7 +151,7 @@ impl PostStore for SqliteStore {
         .bind(post.status.as_str())
         .bind(post.title.as_str())
         .bind(post.base_text.as_str())
-        .bind(search_key(&post.title, &post.base_text))
+        .bind(chorus_store::post_search_key(&post.title, &post.base_text))
         .bind(post.pillar_id.map(|p| p.as_uuid()))
         .bind(post.sponsored)
         .bind(i64::from(post.revision))
@@ -481,7 +427,7 @@ impl SqliteStore {
                     .push_bind(post.status.as_str())
                     .push_bind(post.title.as_str())
                     .push_bind(post.base_text.as_str())
-                    .push_bind(search_key(&post.title, &post.base_text))
+                    .push_bind(chorus_store::post_search_key(&post.title, &post.base_text))
                     .push_bind(post.pillar_id.map(|p| p.as_uuid()))
                     .push_bind(post.sponsored)
                     .push_bind(i64::from(post.revision))
@@ -665,7 +611,7 @@ mod tests {
 
     #[test]
     fn search_keys_are_lower_case_and_keep_title_and_text_apart() {
-        assert_eq!(search_key("CAFÉ Launch", "Ünïcödé"), "café launch\u{1f}ünïcödé");
+        assert_eq!(chorus_store::post_search_key("CAFÉ Launch", "Ünïcödé"), "café launch\u{1f}ünïcödé");
     }
 
     #[tokio::test]

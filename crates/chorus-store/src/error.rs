@@ -28,6 +28,16 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// The refusal to save a post from a revision someone else has saved over.
+    pub fn revision_taken(now: u32) -> StoreError {
+        StoreError::Conflict {
+            field: "revision",
+            message: format!(
+                "someone else saved this post since you opened it (now revision {now}); reload to see their changes"
+            ),
+        }
+    }
+
     /// The refusal to delete files that posts carry: how many posts, the first few by title. Both backends say
     /// it alike, because the pages show it as it is.
     pub fn assets_in_use(titles: &[String]) -> StoreError {

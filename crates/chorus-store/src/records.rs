@@ -313,3 +313,10 @@ pub const PUBLISH_JOB_KIND: &str = "publish_variant";
 pub fn publish_job_key(variant: chorus_domain::VariantId) -> String {
     format!("publish:{variant}")
 }
+
+/// What a post search looks in: the title and base text, lower-cased by Chorus rather than the database (SQLite's
+/// `lower()` folds ASCII only, PostgreSQL's depends on the locale), so both engines match alike. The separator
+/// cannot be typed into a title, so no match spans both.
+pub fn post_search_key(title: &str, base_text: &str) -> String {
+    format!("{}\u{1f}{}", title.to_lowercase(), base_text.to_lowercase())
+}
