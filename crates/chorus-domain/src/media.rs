@@ -175,6 +175,15 @@ impl Aspect {
         f64::from(self.width) / f64::from(self.height)
     }
 
+    /// The pixels a crop to this aspect keeps of a `width`×`height` image: the largest window of this shape
+    /// inside it (rounded down, so it never reaches past the image).
+    pub fn crop_within(&self, width: u32, height: u32) -> (u32, u32) {
+        let (w, h) = (u64::from(width), u64::from(height));
+        let (aw, ah) = (u64::from(self.width), u64::from(self.height));
+        let (cw, ch) = if w * ah > h * aw { (h * aw / ah, h) } else { (w, w * ah / aw) };
+        (u32::try_from(cw).unwrap_or(width), u32::try_from(ch).unwrap_or(height))
+    }
+
     /// The ratio of an image of these dimensions.
     pub fn of(width: u32, height: u32) -> Option<Self> {
         let g = gcd(u64::from(width), u64::from(height));
@@ -219,6 +228,17 @@ impl From<Aspect> for String {
         aspect.to_string()
     }
 }
+
+/// The shapes the networks ask for most, with who asks: what the asset page previews and the composer offers to
+/// crop to (after a network's own suggestions).
+pub const STANDARD_ASPECTS: [(&str, &str); 6] = [
+    ("1:1", "Square: Instagram, Facebook, LinkedIn"),
+    ("4:5", "Portrait: Instagram and Facebook feeds"),
+    ("1.91:1", "Landscape: link previews, Instagram, LinkedIn"),
+    ("2:3", "Pinterest pins"),
+    ("9:16", "Stories, Reels, TikTok, Shorts"),
+    ("16:9", "YouTube, X, landscape video"),
+];
 
 /// An image or video of a client's media library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -170,6 +170,30 @@ impl TestApp {
             .expect("sign-in request failed")
     }
 
+    /// Calls the API with `token`, sending `body` as JSON when given; gives the status and the JSON answer
+    /// (`null` for an empty one).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self.api(method, path, token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("API request failed");
+        let status = response.status();
+        let text = response.text().await.expect("no body");
+        let value = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        (status, value)
+    }
+
     /// A request with `token` as its bearer.
     pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new().request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(token)

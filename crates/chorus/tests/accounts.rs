@@ -37,14 +37,7 @@ async fn app_password(network: &DevNetwork, account: &Account, name: &str) -> St
 }
 
 async fn call(app: &TestApp, who: &TestPerson, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.api(method, path, &who.token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    app.call(&who.token, method, path, body).await
 }
 
 fn fields(problem: &Value) -> Vec<&str> {

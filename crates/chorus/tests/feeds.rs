@@ -113,14 +113,7 @@ async fn open_app(backend: Backend) -> TestApp {
 }
 
 async fn call(app: &TestApp, who: &TestPerson, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.api(method, path, &who.token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    app.call(&who.token, method, path, body).await
 }
 
 async fn add_feed(app: &TestApp, who: &TestPerson, client: ClientId, name: &str, url: &str) -> Value {

@@ -14,14 +14,7 @@ async fn call(app: &TestApp, who: &TestPerson, method: Method, path: &str, body:
 }
 
 async fn call_with(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.api(method, path, token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    app.call(token, method, path, body).await
 }
 
 fn three_networks(title: &str) -> Value {

@@ -29,16 +29,6 @@ pub const MAX_FILES_PER_POST: usize = 20;
 /// Room for the form's other fields and the multipart framing around the files.
 const FORM_OVERHEAD_BYTES: u64 = 64 * 1024;
 
-/// The renditions every asset page previews: the shapes the networks ask for most.
-const STANDARD_ASPECTS: [(&str, &str); 6] = [
-    ("1:1", "Square: Instagram, Facebook, LinkedIn"),
-    ("4:5", "Portrait: Instagram and Facebook feeds"),
-    ("1.91:1", "Landscape: link previews, Instagram, LinkedIn"),
-    ("2:3", "Pinterest pins"),
-    ("9:16", "Stories, Reels, TikTok, Shorts"),
-    ("16:9", "YouTube, X, landscape video"),
-];
-
 /// Sizes people read: `1.4 MB`, `820 KB`, `512 bytes`.
 pub fn size_text(bytes: u64) -> String {
     const KB: u64 = 1000;
@@ -615,13 +605,6 @@ pub struct RenditionPreview {
 /// The size networks recommend for a feed picture's long side.
 const RECOMMENDED_LONG_EDGE: u64 = 1080;
 
-/// The pixels a crop to `aspect` keeps of a `width`×`height` image: the largest window of that shape inside it.
-pub fn crop_size(width: u32, height: u32, aspect: chorus_domain::Aspect) -> (u64, u64) {
-    let (w, h) = (u64::from(width), u64::from(height));
-    let (aw, ah) = (u64::from(aspect.width), u64::from(aspect.height));
-    if w * ah > h * aw { (h * aw / ah, h) } else { (w, w * ah / aw) }
-}
-
 #[derive(Template)]
 #[template(path = "asset.html")]
 struct AssetPage {
@@ -686,15 +669,15 @@ async fn asset_page(
 ) -> Result<AssetPage, AppError> {
     let used_by = service::uses(state, &page.actor, asset.id).await?;
     let renditions = if asset.kind == AssetKind::Image {
-        STANDARD_ASPECTS
+        chorus_domain::media::STANDARD_ASPECTS
             .iter()
             .map(|(aspect, label)| RenditionPreview {
                 aspect,
                 label,
                 warning: match (asset.width, asset.height, chorus_domain::Aspect::parse(aspect)) {
                     (Some(w), Some(h), Ok(shape)) => {
-                        let (cw, ch) = crop_size(w, h, shape);
-                        (cw.max(ch) < RECOMMENDED_LONG_EDGE).then(|| {
+                        let (cw, ch) = shape.crop_within(w, h);
+                        (u64::from(cw.max(ch)) < RECOMMENDED_LONG_EDGE).then(|| {
                             format!("Only {cw} × {ch} pixels: smaller than the {RECOMMENDED_LONG_EDGE} networks recommend, and never enlarged.")
                         })
                     }
@@ -849,10 +832,10 @@ mod tests {
     #[test]
     fn crops_keep_the_largest_window_of_their_shape() {
         let aspect = |raw| chorus_domain::Aspect::parse(raw).unwrap();
-        assert_eq!(crop_size(4000, 3000, aspect("1:1")), (3000, 3000));
-        assert_eq!(crop_size(4000, 3000, aspect("4:5")), (2400, 3000));
-        assert_eq!(crop_size(4000, 3000, aspect("1.91:1")), (4000, 2094));
-        assert_eq!(crop_size(1080, 1920, aspect("16:9")), (1080, 607));
+        assert_eq!(aspect("1:1").crop_within(4000, 3000), (3000, 3000));
+        assert_eq!(aspect("4:5").crop_within(4000, 3000), (2400, 3000));
+        assert_eq!(aspect("1.91:1").crop_within(4000, 3000), (4000, 2094));
+        assert_eq!(aspect("16:9").crop_within(1080, 1920), (1080, 607));
     }
 
     #[test]

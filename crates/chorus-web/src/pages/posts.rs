@@ -284,9 +284,6 @@ struct ComposerPage {
     library: Vec<Asset>,
 }
 
-/// The aspects an image can be cropped to for a network, as offered in the composer.
-const CROPS: [&str; 6] = ["1:1", "4:5", "1.91:1", "2:3", "9:16", "16:9"];
-
 /// One saved version of the post, as the history lists it.
 struct HistoryEntry {
     revision: u32,
@@ -361,7 +358,7 @@ impl ComposerPage {
     fn crop_choices(&self, network: &Network, asset: &AssetId) -> Vec<(String, bool)> {
         let options = options_from_form(&self.form, *network).unwrap_or_default();
         let suggested = media_rules::suggested_aspects(PostKind::of(*network, &options, &[])).aspects;
-        let common = CROPS.iter().filter_map(|c| Aspect::parse(c).ok());
+        let common = chorus_domain::media::STANDARD_ASPECTS.iter().filter_map(|(c, _)| Aspect::parse(c).ok());
         let mut aspects: Vec<Aspect> = suggested;
         for aspect in common {
             if !aspects.contains(&aspect) {

@@ -316,12 +316,8 @@ async fn attached_assets(
 fn facts_of(asset: &Asset, crop: Option<Aspect>) -> MediaFacts {
     let (mut width, mut height) = (asset.width, asset.height);
     if let (Some(aspect), Some(w), Some(h), AssetKind::Image) = (crop, asset.width, asset.height, asset.kind) {
-        let (w, h) = (u64::from(w), u64::from(h));
-        let (aw, ah) = (u64::from(aspect.width), u64::from(aspect.height));
-        // The largest rectangle of that aspect inside the image, as a rendition crops it.
-        let (cw, ch) = if w * ah > h * aw { ((h * aw + ah / 2) / ah, h) } else { (w, (w * ah + aw / 2) / aw) };
-        width = u32::try_from(cw.max(1)).ok();
-        height = u32::try_from(ch.max(1)).ok();
+        let (cw, ch) = aspect.crop_within(w, h);
+        (width, height) = (Some(cw.max(1)), Some(ch.max(1)));
     }
     MediaFacts {
         media_type: asset.media_type,
